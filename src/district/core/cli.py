@@ -1,0 +1,94 @@
+"""The shape of every ``district <app> <verb>`` command.
+
+Each app has one management command named after the app (``geo``, ``cases`` …) built on
+:class:`AppCommand`. Its verbs are small :class:`Verb` classes: a help line, an example,
+the arguments and a ``run`` that calls the app's services and prints the result. A
+:class:`~district.core.errors.DistrictError` becomes a one-line message on stderr and exit
+status 1; ``--json`` output goes to stdout as one JSON document.
+"""
+
+from __future__ import annotations
+
+import abc
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar, TypeVar
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from district.core.errors import DistrictError
+
+T = TypeVar("T")
+
+
+class Verb(abc.ABC):
+    """One verb of an app command, e.g. ``import-osm`` of ``district geo``."""
+
+    name: ClassVar[str]
+    help: ClassVar[str]
+    example: ClassVar[str]
+
+    def __init__(self, command: AppCommand) -> None:
+        self.command = command
+
+    def add_arguments(self, parser: CommandParser) -> None:  # noqa: B027 - optional hook
+        """Add the verb's own arguments."""
+
+    @abc.abstractmethod
+    def run(self, **options: Any) -> None:
+        """Do the work: parse nothing more, call services, print the result."""
+
+    # --- output helpers ---------------------------------------------------------------
+
+    def say(self, text: str = "") -> None:
+        self.command.stdout.write(text)
+
+    def warn(self, text: str) -> None:
+        self.command.stderr.write(text)
+
+    def emit_json(self, payload: Any) -> None:
+        self.command.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+    def progress(
+        self, items: Iterable[T], *, total: int | None = None, desc: str = ""
+    ) -> Iterator[T]:
+        """A progress bar on a terminal, silent otherwise."""
+        return iter(
+            tqdm(items, total=total, desc=desc, disable=not sys.stderr.isatty(), leave=False)
+        )
+
+
+class AppCommand(BaseCommand):
+    """Base of ``district <app> <verb>`` commands."""
+
+    verbs: ClassVar[list[type[Verb]]] = []
+    app_help: ClassVar[str] = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = self.app_help
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subparsers = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+        app = self.__module__.rsplit(".", 1)[-1]
+        for verb_class in self.verbs:
+            sub = subparsers.add_parser(
+                verb_class.name,
+                help=verb_class.help,
+                description=verb_class.help,
+                epilog=f"Example:\n  {verb_class.example}",
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                prog=f"district {app} {verb_class.name}",
+            )
+            verb_class(self).add_arguments(sub)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        name = options.pop("verb")
+        verb_class = next(v for v in self.verbs if v.name == name)
+        try:
+            verb_class(self).run(**options)
+        except DistrictError as exc:
+            raise CommandError(str(exc), returncode=1) from exc

@@ -1,0 +1,5 @@
+"""The participation app's JSON API under ``/api/participation/``."""
+
+from ninja import Router
+
+router = Router(tags=["participation"])
