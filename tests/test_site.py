@@ -12,27 +12,15 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import translation
 
+from district.core.access import is_public
 from district.core.i18n import catalogues
 
-# Pages anyone may open. Every other parameterless page must send an anonymous visitor to
-# the login page (or refuse with 403).
-PUBLIC = {
-    "core:home",
-    "core:healthz",
-    "geo:index",
-    "accounts:login",
-    "cases:index",
-    "participation:index",
-    "lifecircle:index",
-    "custody:index",
-    "indicators:index",
-}
 SKIP_PREFIXES = ("admin:", "api:", "set_language", "accounts:logout")
 
 
-def _named_pages() -> list[tuple[str, str]]:
-    """(name, path) of every URL pattern without parameters."""
-    pages: list[tuple[str, str]] = []
+def _named_pages() -> list[tuple[str, str, bool]]:
+    """(name, path, public) of every URL pattern without parameters."""
+    pages: list[tuple[str, str, bool]] = []
 
     def walk(patterns: list[URLPattern | URLResolver], prefix: str, namespace: str) -> None:
         for entry in patterns:
@@ -45,7 +33,8 @@ def _named_pages() -> list[tuple[str, str]]:
                     continue
                 name = namespace + entry.name
                 if not name.startswith(SKIP_PREFIXES):
-                    pages.append((name, "/" + route.lstrip("^").rstrip("$")))
+                    path = "/" + route.lstrip("^").rstrip("$")
+                    pages.append((name, path, is_public(entry.callback)))
 
     walk(get_resolver().url_patterns, "", "")
     return pages
@@ -64,8 +53,8 @@ def test_no_pending_migrations():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "path"), PAGES, ids=[n for n, _ in PAGES])
-def test_every_page_answers_with_one_h1(admin_client, name, path):
+@pytest.mark.parametrize(("name", "path", "public"), PAGES, ids=[p[0] for p in PAGES])
+def test_every_page_answers_with_one_h1(admin_client, name, path, public):
     response = admin_client.get(path)
     assert response.status_code == 200, f"{name} {path} answered {response.status_code}"
     if response["Content-Type"].startswith("text/html"):
@@ -74,10 +63,11 @@ def test_every_page_answers_with_one_h1(admin_client, name, path):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "path"), PAGES, ids=[n for n, _ in PAGES])
-def test_every_page_requires_its_permission(client, name, path):
+@pytest.mark.parametrize(("name", "path", "public"), PAGES, ids=[p[0] for p in PAGES])
+def test_every_page_requires_its_permission(client, name, path, public):
+    """Pages are closed unless their view is marked public (district.core.access)."""
     response = client.get(path)
-    if name in PUBLIC:
+    if public:
         assert response.status_code == 200
     else:
         assert response.status_code in (302, 403), f"{name} is open to anonymous visitors"

@@ -2,12 +2,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from district.accounts import views
+from district.core.access import public
 
 app_name = "accounts"
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html"),
+        public(auth_views.LoginView.as_view(template_name="accounts/login.html")),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

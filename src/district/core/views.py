@@ -8,9 +8,11 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from district.core.access import public
 from district.geo import services as geo
 
 
+@public
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(
@@ -20,6 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:

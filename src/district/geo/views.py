@@ -6,10 +6,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from district.core.access import public
 from district.geo.models import DataImport, Subdistrict
 from district.geo.services import summarize_district
 
 
+@public
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     return render(

@@ -144,7 +144,9 @@ def test_unknown_category_option_lists_the_codes(tmp_path):
 
 
 def test_non_utf8_file_is_refused(tmp_path):
-    path = write(tmp_path, "gbk.csv", "name,lon,lat,category\n上海市长宁区医院,121.42,31.22,health\n", "gbk")
+    path = write(
+        tmp_path, "gbk.csv", "name,lon,lat,category\n上海市长宁区医院,121.42,31.22,health\n", "gbk"
+    )
     with pytest.raises(DataFileError, match="not UTF-8"):
         services.import_facilities(path=path)
 

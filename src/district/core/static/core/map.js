@@ -36,24 +36,24 @@
     if (visible) layer.addTo(map);
   }
 
-  const boundary = getJSON(d.districtUrl).then((data) => {
+  function addBoundary(data) {
     const layer = L.geoJSON(data, {
       style: { color: "#b03a2e", weight: 3, fill: true, fillOpacity: 0.03 },
       interactive: false,
     });
     add(d.labelBoundary, layer, true);
     map.fitBounds(layer.getBounds(), { padding: [10, 10] });
-  });
+  }
 
-  const grid = getJSON(d.gridUrl).then((data) => {
+  function addGrid(data) {
     const layer = L.geoJSON(data, {
       style: { color: "#7f8c8d", weight: 0.5, fillOpacity: 0 },
       onEachFeature: (f, l) => l.bindTooltip(f.properties.code, { sticky: true }),
     });
     add(d.labelGrid, layer, true);
-  });
+  }
 
-  const network = getJSON(d.networkUrl).then((data) => {
+  function addNetwork(data) {
     const layer = L.geoJSON(data, {
       style: { color: "#34495e", weight: 1.2, opacity: 0.7 },
       onEachFeature: (f, l) => {
@@ -61,43 +61,52 @@
       },
     });
     add(d.labelNetwork, layer, true);
-  });
+  }
 
-  const facilities = Promise.all([getJSON(d.categoriesUrl), getJSON(d.facilitiesUrl)]).then(
-    ([categories, data]) => {
-      const byCategory = {};
-      data.features.forEach((f) => {
-        (byCategory[f.properties.category] = byCategory[f.properties.category] || []).push(f);
-      });
-      categories.forEach((c) => {
-        const features = byCategory[c.code];
-        if (!features) return;
-        const layer = L.geoJSON(
-          { type: "FeatureCollection", features: features },
-          {
-            pointToLayer: (f, latlng) =>
-              L.circleMarker(latlng, {
-                renderer: canvas,
-                radius: 4,
-                color: c.colour,
-                weight: 1,
-                fillColor: c.colour,
-                fillOpacity: f.properties.in_district ? 0.85 : 0.3,
-              }),
-            onEachFeature: (f, l) =>
-              l.bindPopup(() =>
-                popup([f.properties.name, english ? c.name_en : c.name, f.properties.address]),
-              ),
-          },
-        );
-        const label = (english ? c.name_en : c.name) + " (" + features.length + ")";
-        add(label, layer, c.code !== "bus_stop");
-      });
-    },
-  );
+  function addFacilities(categories, data) {
+    const byCategory = {};
+    data.features.forEach((f) => {
+      (byCategory[f.properties.category] = byCategory[f.properties.category] || []).push(f);
+    });
+    categories.forEach((c) => {
+      const features = byCategory[c.code];
+      if (!features) return;
+      const layer = L.geoJSON(
+        { type: "FeatureCollection", features: features },
+        {
+          pointToLayer: (f, latlng) =>
+            L.circleMarker(latlng, {
+              renderer: canvas,
+              radius: 4,
+              color: c.colour,
+              weight: 1,
+              fillColor: c.colour,
+              fillOpacity: f.properties.in_district ? 0.85 : 0.3,
+            }),
+          onEachFeature: (f, l) =>
+            l.bindPopup(() =>
+              popup([f.properties.name, english ? c.name_en : c.name, f.properties.address]),
+            ),
+        },
+      );
+      const label = (english ? c.name_en : c.name) + " (" + features.length + ")";
+      add(label, layer, c.code !== "bus_stop");
+    });
+  }
 
-  Promise.all([boundary, grid, network, facilities])
-    .then(() => {
+  // Fetch in parallel, add in a fixed order so the layer list reads the same every time.
+  Promise.all([
+    getJSON(d.districtUrl),
+    getJSON(d.gridUrl),
+    getJSON(d.networkUrl),
+    getJSON(d.categoriesUrl),
+    getJSON(d.facilitiesUrl),
+  ])
+    .then(([district, grid, network, categories, facilities]) => {
+      addBoundary(district);
+      addGrid(grid);
+      addNetwork(network);
+      addFacilities(categories, facilities);
       window.districtMap.ready = true;
       el.dataset.ready = "true";
     })
