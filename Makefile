@@ -14,7 +14,7 @@ $(BIN)/python:
 # Installed when pyproject.toml or constraints.txt change (stamp files).
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e .
-	$(BIN)/district i18n compile >/dev/null
+	DISTRICT_DEBUG=true $(BIN)/district i18n compile >/dev/null
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
