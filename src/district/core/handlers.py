@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
 
 from district.core.errors import DistrictError
@@ -41,3 +42,20 @@ class DistrictErrorMiddleware:
         if isinstance(exception, DistrictError):
             return render_error(request, exception)
         return None
+
+
+class PublicDataGZipMiddleware(GZipMiddleware):
+    """Compress the public GeoJSON endpoints (a few MB of geometry) and nothing else.
+
+    HTML pages are left alone: compressing pages that carry CSRF tokens next to
+    user-controlled text opens them to BREACH-style attacks.
+    """
+
+    prefixes = ("/api/geo/",)
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if not request.path.startswith(self.prefixes):
+            return response
+        return super().process_response(request, response)

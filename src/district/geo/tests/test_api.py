@@ -55,3 +55,12 @@ def test_openapi_documents_the_endpoints(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     for name in ("district", "subdistricts", "grid", "facilities", "network"):
         assert f"/api/geo/{name}" in paths
+
+
+def test_geojson_is_compressed_for_clients_that_accept_it(client):
+    plain = client.get("/api/geo/grid")
+    packed = client.get("/api/geo/grid", headers={"accept-encoding": "gzip"})
+    assert packed["Content-Encoding"] == "gzip"
+    assert len(packed.content) < len(plain.content) / 3
+    page = client.get("/", headers={"accept-encoding": "gzip"})
+    assert not page.has_header("Content-Encoding")  # pages are never compressed (BREACH)
