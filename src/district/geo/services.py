@@ -29,6 +29,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from district.core.coords import SYSTEMS, CoordinateSystem, check_lon_lat, convert
 from district.core.errors import (
     ConfigurationError,
     DataFileError,
@@ -37,7 +38,6 @@ from district.core.errors import (
 )
 from district.geo import grid as gridlib
 from district.geo.categories import CATEGORIES, CODES, DROP, map_amap_path
-from district.geo.coords import SYSTEMS, CoordinateSystem, check_lon_lat, convert
 from district.geo.models import (
     DataImport,
     District,

@@ -126,7 +126,7 @@ def test_clip_skips_far_rows_instead_of_failing(tmp_path):
 
 
 def test_gcj02_input_is_converted(tmp_path):
-    from district.geo.coords import convert
+    from district.core.coords import convert
 
     lon, lat = convert(121.4245, 31.2213, source="wgs84", target="gcj02")
     path = write(tmp_path, "gcj.csv", f"name,lon,lat\nShifted,{lon},{lat}\n")

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from district.core.cli import AppCommand, Verb
+from district.core.coords import SYSTEMS, convert
 from district.geo import services
-from district.geo.coords import SYSTEMS, convert
 
 
 def _crs(parser: CommandParser) -> None:

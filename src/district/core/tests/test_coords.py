@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from shapely.geometry import shape
 
+from district.core.coords import check_lon_lat, convert
 from district.core.errors import InputError
-from district.geo.coords import check_lon_lat, convert
 
 # Reference values from hutool's CoordinateUtilTest (after wandergis/coordtransform), for
 # the point (116.404, 39.915) in Beijing. Forward transforms are exact formula outputs.
