@@ -12,11 +12,11 @@ import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import shapely
@@ -549,21 +549,28 @@ def _cells_inside(
     return [cell if is_inside else None for cell, is_inside in zip(cells, inside, strict=True)]
 
 
+class _Located(Protocol):
+    lon: float
+    lat: float
+    cell_id: int | None
+
+
+def _assign_cells(index: _CellIndex | None, objects: Sequence[_Located]) -> None:
+    """Set each object's grid cell from its point (None outside the district)."""
+    cells = _cells_inside(
+        index, np.array([o.lon for o in objects]), np.array([o.lat for o in objects])
+    )
+    for obj, cell in zip(objects, cells, strict=True):
+        obj.cell_id = cell
+
+
 def _reattach_cells() -> None:
     index = _cell_index()
     facilities = list(Facility.objects.only("pk", "lon", "lat"))
-    cells = _cells_inside(
-        index, np.array([f.lon for f in facilities]), np.array([f.lat for f in facilities])
-    )
-    for facility, cell in zip(facilities, cells, strict=True):
-        facility.cell_id = cell
+    _assign_cells(index, facilities)
     Facility.objects.bulk_update(facilities, ["cell"], batch_size=BATCH)
     residents = list(ResidentArea.objects.only("pk", "lon", "lat"))
-    cells = _cells_inside(
-        index, np.array([r.lon for r in residents]), np.array([r.lat for r in residents])
-    )
-    for resident, cell in zip(residents, cells, strict=True):
-        resident.cell_id = cell
+    _assign_cells(index, residents)
     ResidentArea.objects.bulk_update(residents, ["cell"], batch_size=BATCH)
 
 
