@@ -229,3 +229,14 @@ def test_boundary_must_be_one_feature(tmp_path, settings):
     bad = write(tmp_path, "bad.geojson", "{not json")
     with pytest.raises(DataFileError, match="not valid JSON"):
         services.import_boundary(path=bad)
+
+
+def test_rebuilding_the_grid_reattaches_facilities():
+    from district.geo.models import GridCell
+
+    report = services.build_grid(cell_m=500)
+    assert GridCell.objects.filter(cell_m=500).count() == report.rows_kept < 681
+    inside = Facility.objects.filter(in_district=True)
+    assert inside.exists() and not inside.filter(cell__isnull=True).exists()
+    assert not Facility.objects.filter(in_district=False, cell__isnull=False).exists()
+    assert set(inside.values_list("cell__cell_m", flat=True)) == {500}
