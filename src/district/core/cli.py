@@ -16,7 +16,12 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar, TypeVar
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    DjangoHelpFormatter,
+)
 from tqdm import tqdm
 
 from district.core.errors import DistrictError
@@ -61,7 +66,19 @@ class Verb(abc.ABC):
         )
 
 
-class AppCommand(BaseCommand):
+class HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Django's order of options, with the help text's own line breaks (for Example:)."""
+
+
+class PlatformCommand(BaseCommand):
+    """Base of the platform's commands: keeps the ``Example:`` lines of the help intact."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
+
+class AppCommand(PlatformCommand):
     """Base of ``district <app> <verb>`` commands."""
 
     verbs: ClassVar[list[type[Verb]]] = []
@@ -69,7 +86,11 @@ class AppCommand(BaseCommand):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.help = self.app_help
+        app = self.__module__.rsplit(".", 1)[-1]
+        names = ", ".join(v.name for v in self.verbs)
+        first = self.verbs[0].name
+        example = f"district {app} {first} --help"
+        self.help = f"{self.app_help}\n\nVerbs: {names}.\n\nExample:\n  {example}"
 
     def add_arguments(self, parser: CommandParser) -> None:
         subparsers = parser.add_subparsers(dest="verb", metavar="VERB", required=True)

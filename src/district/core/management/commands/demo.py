@@ -7,18 +7,20 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from district.accounts.roles import sync_roles
+from district.core.cli import PlatformCommand
 from district.core.errors import DistrictError
 from district.core.i18n import compile_messages
 from district.core.platform import demo_loaders
 
 
-class Command(BaseCommand):
+class Command(PlatformCommand):
     help = (
-        "Migrate the database and load the Changning demo data from the vendored data/ folder. "
-        "Idempotent: running it again updates and never duplicates.\n\nExample:\n  district demo"
+        "Migrate the database and load the Changning demo data from the vendored data/\n"
+        "folder. Idempotent: running it again updates and never duplicates.\n\n"
+        "Example:\n  district demo"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

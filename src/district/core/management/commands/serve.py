@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.core.wsgi import get_wsgi_application
 from waitress import serve
 
+from district.core.cli import PlatformCommand
 
-class Command(BaseCommand):
+
+class Command(PlatformCommand):
     help = (
         "Serve the platform over HTTP (waitress, a production WSGI server) until Ctrl-C.\n\n"
         "Example:\n  district serve --host 127.0.0.1 --port 8000"

@@ -6,15 +6,16 @@ import threading
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db import close_old_connections
 
+from district.core.cli import PlatformCommand
 from district.core.scheduler import enqueue_due, sync_jobs
 
 
-class Command(BaseCommand):
+class Command(PlatformCommand):
     help = (
-        "Run a background-task worker (several may run at once, on SQLite or PostgreSQL) "
+        "Run a background-task worker (several may run at once, on SQLite or PostgreSQL)\n"
         "and enqueue periodic jobs such as SLA sweeps when they fall due.\n\n"
         "Example:\n  district worker --interval 1"
     )
