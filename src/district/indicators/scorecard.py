@@ -348,6 +348,8 @@ def build_scorecard(*, lang: str, area: str | None = None) -> Scorecard:
         section.charts = [ChartView(c) for c in chart_list]
         sections.append(section)
     sources = list(Source.objects.all())
+    if area:  # the findings about this area's figures; numbers stay those of the whole
+        finding_views = [f for f in finding_views if area in f.areas]
     return Scorecard(
         lang=lang,
         sections=sections,

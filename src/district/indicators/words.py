@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .arithmetic import Derived, Dimension, Period, Quantity, Unit, share
 from .arithmetic.growth import years_text
@@ -502,7 +503,9 @@ def target_text(assessment: TargetAssessment, lang: str) -> str:
             "pace": _pace_text(assessment.pace, lang),
             "working": derived_text(assessment.projected, lang, with_range=False),
             "year": target.target_year,
-            "verdict": _("reached") if assessment.reaches else _("not reached"),
+            "verdict": pgettext("target verdict", "reached")
+            if assessment.reaches
+            else pgettext("target verdict", "not reached"),
         }
         for other, projection in assessment.other_paces:
             text += _("At %(pace)s it would be %(value)s.") % {
