@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
 from district.accounts.auth import session_or_key
@@ -182,7 +182,7 @@ def projects(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: ValueOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut},
     summary="Record a figure or its next revision",
 )
-def record_value(request: HttpRequest, payload: ValueIn) -> tuple[int, dict[str, Any]]:
+def record_value(request: HttpRequest, payload: ValueIn) -> HttpResponse:
     auth = getattr(request, "auth", None)
     user = getattr(auth, "user", None) or request.user
     if not user.has_perm("indicators.add_value"):
@@ -191,4 +191,5 @@ def record_value(request: HttpRequest, payload: ValueIn) -> tuple[int, dict[str,
         )
     row = services.record_value(user=user, **payload.dict())
     row = Value.objects.select_related("indicator", "source").get(pk=row.pk)
-    return 201, _value(row, {row.pk})
+    body = ValueOut(**_value(row, {row.pk})).model_dump()
+    return JsonResponse(body, status=201, json_dumps_params={"ensure_ascii": False})

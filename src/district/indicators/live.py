@@ -301,11 +301,11 @@ def run_providers(selected: list[LiveProvider] | None = None) -> list[ProviderRe
     calls: dict[str, tuple[bool, Any]] = {}
     results = []
     for provider in selected if selected is not None else providers():
-        function, reason = _resolve(provider)
-        if function is None:
-            results.append(ProviderResult(provider, ProviderStatus.UNAVAILABLE, reason=reason))
-            continue
         try:
+            function, reason = _resolve(provider)
+            if function is None:
+                results.append(ProviderResult(provider, ProviderStatus.UNAVAILABLE, reason=reason))
+                continue
             if provider.dotted not in calls:
                 try:
                     calls[provider.dotted] = (True, function())
