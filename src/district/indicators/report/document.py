@@ -11,6 +11,7 @@ from district.core.pdf import (
     Document,
     Heading,
     Note,
+    PageBreak,
     Paragraph,
     Strong,
     Table,
@@ -23,14 +24,15 @@ __all__ = ["build_document"]
 
 
 def _source_note(row: Value | Project, sources: dict[int, Source], lang: str) -> Note:
-    """The note behind a figure: the source, its sentence word for word, and the reading."""
+    """The note behind a figure: its sentence word for word, the source, and the reading."""
     source = sources.get(row.source_id) if row.source_id else None
     if source is None:
         return Note(_("No source document."))
-    when = f", {source.published_on}" if source.published_on else ""
-    text = f"{source.title} ({source.publisher}{when}): “{row.sentence}”"
-    if lang != "en":
-        text = f"{source.title}（{source.publisher}{when}）：“{row.sentence}”"
+    cited = (
+        ", ".join(part for part in (source.publisher, str(source.published_on or "")) if part)
+        or source.title
+    )
+    text = f"“{row.sentence}” ({cited})" if lang == "en" else f"“{row.sentence}”（{cited}）"
     note = row.note.strip()
     if note:
         text += " " + _("Reading: %(note)s") % {"note": note}
@@ -48,7 +50,7 @@ def _figures_table(section: Section, sources: dict[int, Source], lang: str) -> T
         rows=tuple(rows),
         caption=_("Figures stated by the source; the note on each value gives its sentence."),
         numeric_columns=(1,),
-        column_widths=(0.42, 0.18, 0.2, 0.2),
+        column_widths=(0.34, 0.16, 0.18, 0.32),
     )
 
 
@@ -93,8 +95,8 @@ def _project_table(projects: list[Project], sources: dict[int, Source], lang: st
         if project.cell_code:
             location = _("grid cell %(cell)s") % {"cell": project.cell_code}
         milestones = "; ".join(
-            f"{'✓' if m.status == 'reached' else '○'} {m.title(lang)}"
-            + (f" ({m.reached_on})" if m.reached_on else "")
+            f"{m.title(lang)} ({m.get_status_display()}"
+            + (f" {m.reached_on})" if m.reached_on else ")")
             for m in project.milestones.all()
         )
         indicators = ", ".join(i.name(lang) for i in project.indicators.all()) or "—"
@@ -122,7 +124,7 @@ def _project_table(projects: list[Project], sources: dict[int, Source], lang: st
 
 def _section_blocks(section: Section, card: Scorecard, sources: dict[int, Source]) -> list[Block]:
     lang = card.lang
-    blocks: list[Block] = [Heading(section.name, 1)]
+    blocks: list[Block] = [PageBreak(), Heading(section.name, 1)]
     if section.figures:
         blocks.append(_figures_table(section, sources, lang))
     if section.implied:
