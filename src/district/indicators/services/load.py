@@ -387,11 +387,12 @@ def load_data(*, directory: str | Path, user: Any = None) -> LoadReport:
         _load_values(data, indicators, sources, report)
         _load_targets(data, indicators, sources, report)
         _load_projects(folder, projects, indicators, sources, report)
-        DataLoad.objects.create(
-            directory=str(folder),
-            sha256=_digest(folder),
-            created=report.created,
-            unchanged=report.unchanged,
-            loaded_by=user if getattr(user, "is_authenticated", False) else None,
-        )
+        if report.created or report.updated:  # a load that changed nothing leaves no row
+            DataLoad.objects.create(
+                directory=str(folder),
+                sha256=_digest(folder),
+                created=report.created,
+                unchanged=report.unchanged,
+                loaded_by=user if getattr(user, "is_authenticated", False) else None,
+            )
     return report

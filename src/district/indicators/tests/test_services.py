@@ -61,6 +61,7 @@ def test_loading_twice_adds_nothing(loaded):
     assert again.unchanged["values"] == 47 and again.unchanged["projects"] == 16
     assert Value.objects.count() == 47 and Project.objects.count() == 16
     assert Milestone.objects.count() == 17 and Target.objects.count() == 5
+    assert DataLoad.objects.count() == 1  # a load that changed nothing leaves no record
 
 
 def test_a_loaded_revision_is_never_overwritten(loaded, tmp_path):
