@@ -104,7 +104,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # Up to 60 s: on a loaded 2-core machine the server can take well over 10 s to start.
+        for _ in range(600):
+            if process.poll() is not None:
+                raise RuntimeError(f"the demo server exited with status {process.returncode}")
             try:
                 with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
                     if response.status == 200:
@@ -152,7 +155,7 @@ def login(page: Any) -> Any:
         page.goto("/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("form button[type=submit]")
+        page.click("main form button[type=submit]")  # not the header's language switch
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     return do

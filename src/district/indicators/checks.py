@@ -48,9 +48,11 @@ from .loader import CHANGE_MEASURES, Claim, Indicator, IndicatorData, Measure
 
 __all__ = [
     "Finding",
+    "ImpliedValue",
     "check_claims",
     "check_data",
     "findings_as_json",
+    "implied_records",
     "implied_values",
     "reference_claim",
 ]
@@ -605,44 +607,67 @@ def findings_as_json(findings: Sequence[Finding]) -> dict[str, list[dict[str, An
     return {"findings": [finding.as_dict() for finding in findings]}
 
 
-def implied_values(indicators: Mapping[str, Indicator], claims: Sequence[Claim]) -> list[Derived]:
+@dataclass(frozen=True)
+class ImpliedValue:
+    """A value implied by stated figures, with what it is a value of and what it came from.
+
+    ``indicator`` is the indicator the value belongs to: the base (GDP) for an implied
+    base-year value, rate or multiple; the whole (the city's e-commerce volume) for an
+    implied whole. ``claims`` are the stated figures it was computed from.
+    """
+
+    indicator: str
+    derived: Derived
+    claims: tuple[Claim, ...]
+    start_year: int | None = None
+    end_year: int | None = None
+
+    @property
+    def method(self) -> str:
+        return self.derived.method
+
+
+def implied_records(
+    indicators: Mapping[str, Indicator], claims: Sequence[Claim]
+) -> list[ImpliedValue]:
     """Values the claims imply without a second claim to test them against.
 
     Base-year values from a level with a multiple or a rate, multiples from rates, rates from
     multiples, and wholes from a part and its share: "the 2020 GDP implied by 1.8 times".
     """
-    derived: list[Derived] = []
+    records: list[ImpliedValue] = []
     for family in sorted(
         _families(indicators, claims), key=lambda f: (f.base.row, f.start_year, f.end_year)
     ):
         name, n = family.base.name_en, family.years
+        span = (family.start_year, family.end_year)
         for claim, indicator in family.ratio_claims:
             q = claim.quantity()
             if indicator.measure is Measure.MULTIPLE:
-                derived.append(
-                    cagr_from_multiple(
-                        q,
-                        n,
-                        label=f"{name}: average annual growth {family.start_year} to "
-                        f"{family.end_year} implied by {q.format()}",
-                    )
+                derived = cagr_from_multiple(
+                    q,
+                    n,
+                    label=f"{name}: average annual growth {family.start_year} to "
+                    f"{family.end_year} implied by {q.format()}",
                 )
             else:
-                derived.append(
-                    multiple_from_rate(
-                        q,
-                        n,
-                        label=f"{name}: multiple of {family.start_year} in "
-                        f"{family.end_year} implied by {q.format()} a year",
-                    )
+                derived = multiple_from_rate(
+                    q,
+                    n,
+                    label=f"{name}: multiple of {family.start_year} in "
+                    f"{family.end_year} implied by {q.format()} a year",
                 )
+            records.append(ImpliedValue(family.base.code, derived, (claim,), *span))
             if family.end_level is not None:
                 e = family.end_level.quantity()
                 label = f"{name} in {family.start_year} implied by {q.format()}"
                 if indicator.measure is Measure.MULTIPLE:
-                    derived.append(implied_start_from_multiple(e, q, label=label))
+                    start = implied_start_from_multiple(e, q, label=label)
                 else:
-                    derived.append(implied_start_from_rate(e, q, n, label=label + " a year"))
+                    start = implied_start_from_rate(e, q, n, label=label + " a year")
+                records.append(
+                    ImpliedValue(family.base.code, start, (family.end_level, claim), *span)
+                )
     by_indicator: dict[str, list[Claim]] = defaultdict(list)
     for claim in claims:
         by_indicator[claim.indicator].append(claim)
@@ -653,11 +678,15 @@ def implied_values(indicators: Mapping[str, Indicator], claims: Sequence[Claim])
         for share_claim in by_indicator.get(indicator.code, []):
             part = _nearest(by_indicator.get(indicator.of, []), share_claim.period)
             if part is not None:
-                derived.append(
-                    implied_whole(
-                        part.quantity(),
-                        share_claim.quantity(),
-                        label=f"{whole_name} ({share_claim.period.label()}) implied",
-                    )
+                derived = implied_whole(
+                    part.quantity(),
+                    share_claim.quantity(),
+                    label=f"{whole_name} ({share_claim.period.label()}) implied",
                 )
-    return derived
+                records.append(ImpliedValue(indicator.whole, derived, (part, share_claim)))
+    return records
+
+
+def implied_values(indicators: Mapping[str, Indicator], claims: Sequence[Claim]) -> list[Derived]:
+    """The derived values of :func:`implied_records`, in the same order."""
+    return [record.derived for record in implied_records(indicators, claims)]

@@ -33,8 +33,9 @@ def data():
 
 
 def test_the_vendored_folder_loads(data):
-    assert len(data.indicators) == 51
-    assert len(data.claims) == 44
+    # 53 indicators of the briefing (the four clusters one each) and 7 live figures
+    assert len(data.indicators) == 60
+    assert len(data.claims) == 47
     assert len(data.targets) == 5
     assert set(data.sources) == {"changning-14th-fyp-briefing-2025-09-23", "illustrative"}
 
@@ -125,7 +126,7 @@ def _fails(folder: Path, file: str, row: int, field: str, words: str) -> DataFil
 
 
 def test_the_copy_loads(tmp_path):
-    assert len(load_indicator_data(_copy(tmp_path)).claims) == 44
+    assert len(load_indicator_data(_copy(tmp_path)).claims) == 47
 
 
 def test_unknown_unit_in_values(tmp_path):
@@ -300,19 +301,19 @@ def test_a_revision_supersedes_and_keeps_history(tmp_path):
     folder = _copy(tmp_path)
     _edit(folder, "values.csv", _revise)
     data = load_indicator_data(folder)
-    assert len(data.claims) == 45
+    assert len(data.claims) == 48
     current = {claim.id: claim for claim in data.current_claims()}
     assert current["gdp-2024"].value_text == "279.1"
     assert current["gdp-2024"].recorded_on == date(2026, 12, 1)
     history = data.history("gdp-2024")
     assert [c.value_text for c in history] == ["278.9", "279.1"]
-    assert len(data.current_claims()) == 44
+    assert len(data.current_claims()) == 47
 
 
 def test_a_repeated_revision_number_is_refused(tmp_path):
     folder = _copy(tmp_path)
     _edit(folder, "values.csv", lambda rows: rows.append(dict(rows[0])))
-    _fails(folder, "values.csv", 46, "revision", "'gdp-2024' revision 1 appears twice")
+    _fails(folder, "values.csv", 49, "revision", "'gdp-2024' revision 1 appears twice")
 
 
 def test_a_revision_cannot_change_the_indicator(tmp_path):
@@ -322,12 +323,12 @@ def test_a_revision_cannot_change_the_indicator(tmp_path):
         rows.append(dict(rows[0], revision="2", indicator="budget_revenue"))
 
     _edit(folder, "values.csv", change)
-    _fails(folder, "values.csv", 46, "indicator", "name different indicators")
+    _fails(folder, "values.csv", 49, "indicator", "name different indicators")
 
 
 def test_claims_frame(data):
     frame = data.claims_frame()
-    assert len(frame) == 44
+    assert len(frame) == 47
     gdp = frame.set_index("id").loc["gdp-2024"]
     assert (gdp["value"], gdp["low"], gdp["high"]) == pytest.approx((278.9, 278.85, 278.95))
     share = frame.set_index("id").loc["ecommerce-share-city-2024"]
