@@ -443,7 +443,7 @@ def scenario_for(run: AccessRun) -> Scenario:
     """The engine's state for ``run``: from this process's memory, or measured again from
     the current inputs with the run's parameters (``ConflictError`` if they changed)."""
     cached = scenarios.recall(run.pk)
-    if cached is not None:
+    if cached is not None and cached.signature == run.input_signature:
         return cached
     scenario = scenarios.build_scenario(
         thresholds_m={k: float(v) for k, v in run.thresholds.items()},

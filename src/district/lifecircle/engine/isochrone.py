@@ -104,6 +104,9 @@ def isochrone(
         b0 = np.clip(length - (limit - dv), 0.0, length)
         has_a = np.isfinite(du) & (du <= limit)
         has_b = np.isfinite(dv) & (dv <= limit)
+        if own_edge >= 0:
+            # The point's own edge is handled apart below (its pieces would overlap).
+            has_a[own_edge] = has_b[own_edge] = False
         merged = has_a & has_b & (a1 >= b0)
         starts = [np.zeros(int((has_a & ~merged).sum())), b0[has_b & ~merged]]
         ends = [a1[has_a & ~merged], length[has_b & ~merged]]
@@ -113,9 +116,10 @@ def isochrone(
         ends.append(length[full])
         edges.append(full)
         if own_edge >= 0:
-            starts.append(np.array([max(0.0, own_offset - limit)]))
-            ends.append(np.array([min(float(length[own_edge]), own_offset + limit)]))
-            edges.append(np.array([own_edge]))
+            pieces = _own_edge(float(length[own_edge]), own_offset, limit, du, dv, own_edge)
+            starts.append(np.array([p[0] for p in pieces], dtype=np.float64))
+            ends.append(np.array([p[1] for p in pieces], dtype=np.float64))
+            edges.append(np.full(len(pieces), own_edge))
         edge = np.concatenate(edges).astype(np.int64)
         s0 = np.concatenate(starts)
         s1 = np.concatenate(ends)
@@ -123,6 +127,26 @@ def isochrone(
         edge, s0, s1 = edge[keep], s0[keep], s1[keep]
         bands.append(_band(scene, float(m), limit, edge, s0, s1))
     return bands
+
+
+def _own_edge(
+    length: float, offset: float, limit: float, du: FloatArray, dv: FloatArray, edge: int
+) -> list[tuple[float, float]]:
+    """Reachable pieces of the edge the point stands on: around the point, and from its
+    ends when a way round reaches them sooner."""
+    pieces = [(max(0.0, offset - limit), min(length, offset + limit))]
+    if np.isfinite(du[edge]) and du[edge] <= limit:
+        pieces.append((0.0, min(length, limit - float(du[edge]))))
+    if np.isfinite(dv[edge]) and dv[edge] <= limit:
+        pieces.append((max(0.0, length - (limit - float(dv[edge]))), length))
+    pieces.sort()
+    merged: list[tuple[float, float]] = []
+    for start, end in pieces:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _band(
