@@ -145,6 +145,8 @@ def update_standard(
     user: Any = None,
 ) -> CategoryStandard:
     """Change a category's threshold, basis or whether it is measured (planners)."""
+    if not CategoryStandard.objects.exists():
+        seed_standards()
     try:
         standard = CategoryStandard.objects.select_for_update().get(code=code)
     except CategoryStandard.DoesNotExist:

@@ -73,9 +73,12 @@ def test_refresh_stores_area_coverage_with_estimates_apart(refreshed):
     # Estimated origins are exactly those off the network (every category has facilities).
     off = OriginAccess.objects.filter(run=run, category="metro", origin__on_network=False)
     assert off.filter(estimated=False).count() == 0
-    assert OriginAccess.objects.filter(
-        run=run, category="metro", origin__on_network=True, estimated=True
-    ).count() < 10  # on-network cells in an island without a station
+    assert (
+        OriginAccess.objects.filter(
+            run=run, category="metro", origin__on_network=True, estimated=True
+        ).count()
+        < 10
+    )  # on-network cells in an island without a station
     # Per-cell rows add up to the district row.
     cells = AreaCoverage.objects.filter(run=run, level="cell", category="metro")
     assert cells.count() == 681
