@@ -89,7 +89,7 @@ def test_analyze_bad_input(facilities_csv, tmp_path):
     out = str(tmp_path / "out.json")
     unknown = tmp_path / "unknown.csv"
     unknown.write_text("id,category,lon,lat\na,cinema,121.43,31.22\n", encoding="utf-8")
-    with pytest.raises(CommandError, match="row 2.*category.*cinema"):
+    with pytest.raises(CommandError, match=r"row 2.*category.*cinema"):
         run("analyze", "--osm", str(OSM), "--facilities", str(unknown), "--json", out)
     far = tmp_path / "far.csv"
     far.write_text("id,category,lon,lat\na,metro,116.40,39.90\n", encoding="utf-8")

@@ -13,7 +13,7 @@ from district.core.errors import InputError
 from district.lifecircle.engine import build_graph, prepare_scene
 from district.lifecircle.engine.isochrone import estimated_disc, isochrone, reach_m
 
-from .test_engine_whatif import graph as graph  # noqa: F401 - the vendored network fixture
+from .test_engine_whatif import graph as graph  # the vendored network fixture
 
 
 @dataclass
@@ -37,7 +37,7 @@ def scene_at(graph, lon, lat):
 
 
 def test_a_point_mid_edge_reaches_both_ways():
-    line = build_graph(Line())
+    line = build_graph(Line())  # type: ignore[arg-type]
     # Halfway between nodes 2 and 3 (index 1 and 2): 150 m from the west end.
     lon = (line.lon[1] + line.lon[2]) / 2
     scene = scene_at(line, lon, 31.2)
@@ -47,13 +47,14 @@ def test_a_point_mid_edge_reaches_both_ways():
     assert [b.limit_m for b in bands] == [60.0, 120.0, 600.0]
     assert bands[0].area_km2 < bands[1].area_km2 < bands[2].area_km2
     assert bands[2].lines["type"] == "MultiLineString"
+    assert bands[2].area is not None
     assert bands[2].area["type"] in ("Polygon", "MultiPolygon")
     lon0, lat0 = bands[2].lines["coordinates"][0][0]
     assert 121.39 < lon0 < 121.41 and 31.19 < lat0 < 31.21
     assert not any(b.estimated for b in bands)
 
 
-def test_streets_reached_match_networkx(graph):  # noqa: F811
+def test_streets_reached_match_networkx(graph):
     node = int(np.flatnonzero(graph.component == 0)[100])
     scene = scene_at(graph, graph.lon[node], graph.lat[node])
     limit = 800.0
@@ -74,7 +75,7 @@ def test_streets_reached_match_networkx(graph):  # noqa: F811
     assert np.isfinite(dist_placed).sum() >= len(dist)
 
 
-def test_off_network_points_get_an_estimated_disc(graph):  # noqa: F811
+def test_off_network_points_get_an_estimated_disc(graph):
     scene = scene_at(graph, 121.37, 31.21)  # western Changning: no streets in the extract
     with pytest.raises(InputError, match="off the walking network"):
         isochrone(scene, 0, minutes=(5.0,), speed_m_per_min=80.0)

@@ -69,7 +69,7 @@ def test_refresh_stores_area_coverage_with_estimates_apart(refreshed):
     assert metro.covered_network == pytest.approx(network_area)
     assert metro.covered_estimated == pytest.approx(estimated_area)
     assert metro.share_network == pytest.approx(network_area / metro.weight_total)
-    assert 0 < metro.share_of_measured < 1
+    assert metro.share_of_measured is not None and 0 < metro.share_of_measured < 1
     # Estimated origins are exactly those off the network (every category has facilities).
     off = OriginAccess.objects.filter(run=run, category="metro", origin__on_network=False)
     assert off.filter(estimated=False).count() == 0
@@ -87,9 +87,11 @@ def test_refresh_stores_area_coverage_with_estimates_apart(refreshed):
     assert not AreaCoverage.objects.filter(run=run, level="subdistrict").exists()
     # Walking minutes follow the speed.
     row = OriginAccess.objects.filter(run=run, distance_m__isnull=False).first()
+    assert row is not None and row.distance_m is not None
     assert row.walk_minutes == pytest.approx(row.distance_m / 80.0, abs=0.01)
     # Completeness: counts of categories within by network.
     origin = AccessOrigin.objects.filter(run=run, on_network=True).first()
+    assert origin is not None
     network_within = OriginAccess.objects.filter(origin=origin, within=True, estimated=False)
     assert origin.within_network == network_within.count()
     histogram = services.completeness_histogram(run=run)
@@ -114,6 +116,7 @@ def test_a_disabled_category_is_not_measured_and_speed_is_checked(db):
     run = services.refresh_access(speed_m_per_min=55.0)
     assert "bus_stop" not in run.thresholds
     row = OriginAccess.objects.filter(run=run, distance_m__isnull=False).first()
+    assert row is not None and row.distance_m is not None
     assert row.walk_minutes == pytest.approx(row.distance_m / 55.0, abs=0.01)
     with pytest.raises(InputError, match="speed"):
         services.refresh_access(speed_m_per_min=0)
@@ -199,7 +202,6 @@ def test_access_off_the_network_is_estimated_and_outside_is_refused():
 def test_find_place():
     assert services.find_place("121.43, 31.22").lon == 121.43
     assert services.find_place("121.43，31.22").lat == 31.22
-    cell = AccessOrigin  # noqa: F841 - just to keep the import list honest
     code = geo.grid_geojson()["features"][0]["properties"]["code"]
     assert services.find_place(code).label == code
     metro = services.find_place("中山公园")
