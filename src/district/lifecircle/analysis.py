@@ -9,6 +9,7 @@ together.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,8 @@ def analyze_batch(
             raise DataFileError("no such file", path=path, fix="Give OSM XML or PBF files.")
     if workers < 1:
         raise InputError(f"--workers {workers} must be 1 or more", field="workers", value=workers)
+    # A local cluster logs every start and stop at INFO; the command reports what matters.
+    logging.getLogger("distributed").setLevel(logging.WARNING)
     facility_frame = read_facilities_csv(facilities, categories)
     origin_frame = read_origins_csv(origins) if origins is not None else None
     names: list[str] = []
