@@ -15,7 +15,7 @@ from ninja import Router
 
 from district.accounts.auth import session_or_key, user_has_role
 from district.core.errors import PermissionDeniedError
-from district.lifecircle import services
+from district.lifecircle import places, results, services
 
 router = Router(tags=["lifecircle"])
 
@@ -36,7 +36,7 @@ def access(
     """Every measured category's nearest facility, network distance and walking time from
     a WGS-84 point, and the 5/10/15-minute isochrone (GeoJSON lines and areas). Off the
     street network, distances and the isochrone are estimates (``estimated: true``)."""
-    return services.access_at(lon=lon, lat=lat, speed_m_per_min=speed)
+    return places.access_at(lon=lon, lat=lat, speed_m_per_min=speed)
 
 
 @router.get("/coverage", summary="District coverage per category")
@@ -69,7 +69,7 @@ def cells(request: HttpRequest, category: str) -> HttpResponse:
     ``category``, whether it is within the threshold, whether it was estimated, and its
     completeness score."""
     _planner(request)
-    payload = services.cells_geojson(category=category)
+    payload = results.cells_geojson(category=category)
     return HttpResponse(
         json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
         content_type="application/geo+json",
@@ -85,5 +85,5 @@ def gaps(
     _planner(request)
     return [
         g.__dict__
-        for g in services.gap_list(category=category, estimated=estimated, limit=min(limit, 1000))
+        for g in results.gap_list(category=category, estimated=estimated, limit=min(limit, 1000))
     ]

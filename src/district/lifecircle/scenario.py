@@ -162,8 +162,16 @@ def load_origins() -> Origins:
 def build_scenario(*, thresholds_m: dict[str, float], params: AccessParams) -> Scenario:
     """Read the inputs and run the engine for ``thresholds_m`` (category → metres)."""
     graph = network_graph()
-    codes = list(thresholds_m)
-    facilities, names = facilities_frame(codes)
+    facilities, names = facilities_frame(list(thresholds_m))
+    # A category with no facility loaded at all is not measured (nothing to walk to).
+    present = set(facilities["category"])
+    thresholds_m = {code: metres for code, metres in thresholds_m.items() if code in present}
+    if not thresholds_m:
+        raise ConfigurationError(
+            "No facilities of the measured categories are loaded",
+            field="facilities",
+            fix="Import facilities with `district geo import-facilities` (or run the demo).",
+        )
     origins = load_origins()
     scene = prepare_scene(
         graph, facilities[["id", "category", "lon", "lat"]], origins.frame, params=params

@@ -34,7 +34,6 @@ from district.lifecircle.engine import (
     AccessParams,
     AccessResult,
     add_facility,
-    check_adequacy,
     remove_facility,
     score_completeness,
     site_facilities,
@@ -180,7 +179,8 @@ def engine_categories() -> dict[str, EngineCategory]:
 
 
 def measured_thresholds(codes: Sequence[str] | None = None) -> dict[str, float]:
-    """Thresholds (m) of the enabled categories that have facilities loaded (or ``codes``)."""
+    """Thresholds (m) of the enabled categories (or of ``codes``). Categories without any
+    facility loaded are dropped when the scenario is built."""
     table = {s.code: s for s in standards()}
     if codes is not None:
         unknown = [c for c in codes if c not in table]
@@ -192,8 +192,7 @@ def measured_thresholds(codes: Sequence[str] | None = None) -> dict[str, float]:
                 fix=f"Use one of: {', '.join(table)}.",
             )
         return {c: table[c].threshold_m for c in codes}
-    present = {c.code for c in geo.summarize_district().facilities if c.in_district or c.in_margin}
-    return {s.code: s.threshold_m for s in table.values() if s.enabled and s.code in present}
+    return {s.code: s.threshold_m for s in table.values() if s.enabled}
 
 
 # --- refresh --------------------------------------------------------------------------------
@@ -206,7 +205,7 @@ def _params(snap_tolerance_m: float | None, detour_factor: float | None) -> Acce
     )
 
 
-def _check_speed(speed_m_per_min: float) -> float:
+def check_speed(speed_m_per_min: float) -> float:
     if not (isinstance(speed_m_per_min, (int, float)) and 20 <= speed_m_per_min <= 200):
         raise InputError(
             f"speed={speed_m_per_min!r} m/min is not a walking speed",
@@ -247,7 +246,7 @@ def refresh_access(
     skipped and that run is returned (so ``district demo`` can run twice). The run is
     recorded as failed, with the message, if the engine raises.
     """
-    speed = _check_speed(speed_m_per_min)
+    speed = check_speed(speed_m_per_min)
     params = _params(snap_tolerance_m, detour_factor)
     thresholds = measured_thresholds()
     started = time.perf_counter()
@@ -268,7 +267,7 @@ def refresh_access(
         speed_m_per_min=speed,
         snap_tolerance_m=params.snap_tolerance_m,
         detour_factor=params.detour_factor,
-        thresholds=thresholds,
+        thresholds=scenario.thresholds_m,
         trigger=trigger[:100],
     )
     try:
@@ -572,14 +571,6 @@ def coverage_summary(*, run: AccessRun | None = None) -> list[CoverageFigure]:
     return figures
 
 
-def subdistrict_coverage(*, run: AccessRun) -> list[AreaCoverage]:
-    return list(
-        AreaCoverage.objects.filter(run=run, level=AreaCoverage.Level.SUBDISTRICT).order_by(
-            "code", "category"
-        )
-    )
-
-
 def check_category_measured(run: AccessRun, category: str) -> str:
     if category not in run.thresholds:
         raise InputError(
@@ -589,375 +580,6 @@ def check_category_measured(run: AccessRun, category: str) -> str:
             fix=f"Use one of: {', '.join(run.thresholds)}.",
         )
     return category
-
-
-def cells_geojson(*, category: str, run: AccessRun | None = None) -> dict[str, Any]:
-    """Grid cells with the walking time from their centre to the nearest facility of
-    ``category`` (``minutes``), whether that is within the threshold and whether it was
-    estimated; plus the cell's completeness score."""
-    run = run or require_run()
-    check_category_measured(run, category)
-    access = {
-        row[0]: row[1:]
-        for row in OriginAccess.objects.filter(run=run, category=category).values_list(
-            "origin__cell_code",
-            "walk_minutes",
-            "distance_m",
-            "within",
-            "estimated",
-            "facility_name",
-            "count_within",
-            "origin__within_network",
-            "origin__categories",
-        )
-    }
-    features = []
-    for feature in geo.grid_geojson()["features"]:
-        code = feature["properties"]["code"]
-        values = access.get(code)
-        props: dict[str, Any] = {"code": code}
-        if values is not None:
-            minutes, distance, within, estimated, name, count, score, total = values
-            props.update(
-                minutes=minutes,
-                distance_m=distance,
-                within=within,
-                estimated=estimated,
-                facility=name,
-                count=count,
-                score=score,
-                categories=total,
-            )
-        features.append({"type": "Feature", "geometry": feature["geometry"], "properties": props})
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "category": category,
-        "threshold_m": run.thresholds[category],
-        "speed_m_per_min": run.speed_m_per_min,
-        "basis": run.origin_kind,
-        "run": run.pk,
-    }
-
-
-@dataclass(frozen=True)
-class Gap:
-    """An origin outside a category's threshold."""
-
-    origin: str
-    cell_code: str
-    subdistrict_code: str
-    category: str
-    distance_m: float | None
-    walk_minutes: float | None
-    over_m: float | None
-    facility: str
-    weight: float
-    estimated: bool
-    lon: float
-    lat: float
-
-
-def gap_list(
-    *,
-    run: AccessRun | None = None,
-    category: str | None = None,
-    estimated: bool = False,
-    limit: int = 100,
-) -> list[Gap]:
-    """Origins outside their category's threshold, worst first (farthest beyond it).
-
-    ``estimated=False`` lists those measured on the network, ``True`` those whose distance
-    is estimated; the two are never mixed. An origin with no facility at all of the
-    category comes first (nothing to walk to).
-    """
-    run = run or require_run()
-    queryset = OriginAccess.objects.filter(run=run, within=False, estimated=estimated)
-    if category:
-        check_category_measured(run, category)
-        queryset = queryset.filter(category=category)
-    rows = queryset.select_related("origin").order_by("-distance_m")
-    gaps = []
-    for row in rows:
-        threshold = float(run.thresholds.get(row.category, 0))
-        gaps.append(
-            Gap(
-                origin=row.origin.key,
-                cell_code=row.origin.cell_code,
-                subdistrict_code=row.origin.subdistrict_code,
-                category=row.category,
-                distance_m=row.distance_m,
-                walk_minutes=row.walk_minutes,
-                over_m=None if row.distance_m is None else round(row.distance_m - threshold, 1),
-                facility=row.facility_name,
-                weight=row.origin.weight,
-                estimated=row.estimated,
-                lon=row.origin.lon,
-                lat=row.origin.lat,
-            )
-        )
-    gaps.sort(key=lambda g: (g.distance_m is not None, -(g.over_m or 0.0)))
-    return gaps[: max(0, limit)]
-
-
-def gap_counts(*, run: AccessRun) -> dict[str, dict[str, int]]:
-    """Per category: origins outside the threshold, measured and estimated."""
-    out: dict[str, dict[str, int]] = {c: {"network": 0, "estimated": 0} for c in run.thresholds}
-    rows = OriginAccess.objects.filter(run=run, within=False).values_list("category", "estimated")
-    for code, est in rows:
-        out.setdefault(code, {"network": 0, "estimated": 0})
-        out[code]["estimated" if est else "network"] += 1
-    return out
-
-
-def completeness_histogram(*, run: AccessRun) -> list[dict[str, Any]]:
-    """How many origins (and how much weight) have 0, 1, … categories within by network,
-    among the origins on the network."""
-    total = len(run.thresholds)
-    counts = [0] * (total + 1)
-    weights = [0.0] * (total + 1)
-    for within, weight in AccessOrigin.objects.filter(run=run, on_network=True).values_list(
-        "within_network", "weight"
-    ):
-        counts[min(within, total)] += 1
-        weights[min(within, total)] += weight
-    return [
-        {
-            "within": n,
-            "categories": total,
-            "origins": counts[n],
-            "weight": weights[n],
-            "km2": weights[n] / 1e6,
-        }
-        for n in range(total + 1)
-    ]
-
-
-@dataclass(frozen=True)
-class AdequacyRow:
-    standard: PerCapitaStandard
-    area: str
-    status: str
-    capacity: float | None
-    population: float | None
-    required: float | None
-    shortfall: float | None
-    reason: str
-
-
-def per_capita_table() -> list[AdequacyRow]:
-    """Each per-capita standard checked for the district (and each subdistrict where homes
-    and capacities are known). Unknown capacity or population gives "unknown"."""
-    if not PerCapitaStandard.objects.exists():
-        seed_standards()
-    homes = geo.resident_points()
-    capacity: dict[str, float] = {}
-    capacity_known: dict[str, bool] = {}
-    for feature in geo.facilities_geojson()["features"]:
-        props = feature["properties"]
-        if not props["in_district"]:
-            continue
-        code = props["category"]
-        capacity_known.setdefault(code, True)
-        if props["capacity"] is None:
-            capacity_known[code] = False
-        else:
-            capacity[code] = capacity.get(code, 0.0) + float(props["capacity"])
-    rows = []
-    for standard in PerCapitaStandard.objects.all():
-        known = capacity_known.get(standard.category, False)
-        cap = capacity.get(standard.category) if known else None
-        if not homes:
-            pop = None
-        elif standard.population == PerCapitaStandard.Population.AGED_60_PLUS:
-            if any(h.population_60plus is None for h in homes):
-                pop = None
-            else:
-                pop = float(sum(h.population_60plus or 0 for h in homes))
-        else:
-            pop = float(sum(h.population for h in homes))
-        engine_standard = PER_CAPITA_STANDARDS.get(standard.code)
-        check = check_adequacy(
-            engine_standard
-            if engine_standard is not None and engine_standard.per_1000 == standard.per_1000
-            else _engine_per_capita(standard),
-            capacity=cap,
-            population=pop,
-            area="district",
-        )
-        rows.append(
-            AdequacyRow(
-                standard=standard,
-                area="district",
-                status=check.status,
-                capacity=check.capacity,
-                population=check.population,
-                required=check.required,
-                shortfall=check.shortfall,
-                reason=check.reason,
-            )
-        )
-    return rows
-
-
-def _engine_per_capita(standard: PerCapitaStandard) -> Any:
-    from district.lifecircle.engine.standards import PerCapitaStandard as EngineStandard
-
-    return EngineStandard(
-        standard.code,
-        standard.name,
-        standard.name_en,
-        standard.capacity_unit,
-        standard.per_1000,
-        standard.population_note,
-        standard.basis,
-    )
-
-
-# --- point access (the resident page) -------------------------------------------------------
-
-ISOCHRONE_MINUTES = (5.0, 10.0, 15.0)
-
-
-@dataclass(frozen=True)
-class Place:
-    lon: float
-    lat: float
-    label: str
-
-
-def find_place(query: str) -> Place:
-    """A place from what a resident typed: ``lon, lat`` (WGS-84), a grid-cell code, or
-    part of a facility's name (the first match, inside the district first)."""
-    text = query.strip()
-    if not text:
-        raise InputError(
-            "Type a place",
-            field="q",
-            fix="Type a school, clinic or metro station name, a grid code, or lon, lat.",
-        )
-    parts = text.replace("，", ",").replace(" ", ",").split(",")
-    numbers = [p for p in parts if p]
-    if len(numbers) == 2:
-        try:
-            lon, lat = float(numbers[0]), float(numbers[1])
-        except ValueError:
-            pass
-        else:
-            geo.require_in_district(lon, lat, field_name="q")
-            return Place(lon, lat, f"{lon:.5f}, {lat:.5f}")
-    if text.isdigit() and len(text) == 20:
-        cell = geo.get_cell(text)
-        return Place(cell.centre_lon, cell.centre_lat, text)
-    needle = text.lower()
-    best: tuple[int, Place] | None = None
-    for feature in geo.facilities_geojson()["features"]:
-        props = feature["properties"]
-        name = props["name"] or ""
-        if needle in name.lower():
-            lon, lat = feature["geometry"]["coordinates"]
-            rank = (0 if props["in_district"] else 2) + (0 if name.lower() == needle else 1)
-            if best is None or rank < best[0]:
-                best = (rank, Place(lon, lat, name))
-    if best is None:
-        raise NotFoundError(
-            f"No place matches {text!r}",
-            field="q",
-            value=text,
-            fix="Try a school, clinic or metro station name, or click the map.",
-        )
-    return best[1]
-
-
-def access_at(
-    *,
-    lon: float,
-    lat: float,
-    speed_m_per_min: float = DEFAULT_SPEED,
-    minutes: tuple[float, ...] = ISOCHRONE_MINUTES,
-) -> dict[str, Any]:
-    """What is within walking reach of a point: every category's nearest facility and
-    walking time, and the 5/10/15-minute isochrone (estimated off the network)."""
-    from district.lifecircle.engine.isochrone import estimated_disc, isochrone
-
-    speed = _check_speed(speed_m_per_min)
-    location = geo.require_in_district(lon, lat)
-    thresholds = measured_thresholds()
-    if not thresholds:
-        raise NotFoundError(
-            "No facilities are loaded",
-            field="category",
-            fix="Import facilities with `district geo import-facilities` (or run the demo).",
-        )
-    params = AccessParams()
-    graph = scenarios.network_graph()
-    facilities, names = scenarios.facilities_frame(list(thresholds))
-    from district.lifecircle.engine import measure_access, prepare_scene
-
-    scene = prepare_scene(
-        graph,
-        facilities[["id", "category", "lon", "lat"]],
-        pd.DataFrame({"id": ["here"], "lon": [lon], "lat": [lat]}),
-        params=params,
-    )
-    result = measure_access(scene, thresholds)
-    table = {s.code: s for s in standards()}
-    rows = []
-    for code, access in result.categories.items():
-        fac = scene.facilities.get(code)
-        distance = float(access.distance_m[0])
-        index = int(access.facility[0])
-        fac_id = int(fac.id[index]) if fac is not None and index >= 0 else None
-        known = math.isfinite(distance)
-        standard = table[code]
-        rows.append(
-            {
-                "category": code,
-                "name": standard.name,
-                "name_en": standard.name_en,
-                "threshold_m": standard.threshold_m,
-                "threshold_minutes": round(standard.threshold_m / speed, 1),
-                "distance_m": round(distance, 1) if known else None,
-                "walk_minutes": round(distance / speed, 1) if known else None,
-                "within": bool(known and distance <= standard.threshold_m),
-                "estimated": bool(access.estimated[0]),
-                "facility_id": fac_id,
-                "facility": names.get(fac_id, "") if fac_id is not None else "",
-                "facility_lon": float(fac.lon[index]) if fac is not None and index >= 0 else None,
-                "facility_lat": float(fac.lat[index]) if fac is not None and index >= 0 else None,
-                "count_within": int(access.count[0]),
-            }
-        )
-    on_network = bool(scene.origins.on_network[0])
-    if on_network:
-        bands = isochrone(scene, 0, minutes=minutes, speed_m_per_min=speed)
-    else:
-        bands = estimated_disc(scene, 0, minutes=minutes, speed_m_per_min=speed)
-    return {
-        "lon": lon,
-        "lat": lat,
-        "cell": location.cell_code,
-        "subdistrict": location.subdistrict_name,
-        "on_network": on_network,
-        "snap_m": round(float(scene.origins.snap_m[0]), 1),
-        "speed_m_per_min": speed,
-        "detour_factor": params.detour_factor,
-        "snap_tolerance_m": params.snap_tolerance_m,
-        "within": sum(1 for r in rows if r["within"] and not r["estimated"]),
-        "categories": rows,
-        "isochrone": [
-            {
-                "minutes": b.minutes,
-                "limit_m": b.limit_m,
-                "street_m": round(b.street_m, 1),
-                "area_km2": round(b.area_km2, 3),
-                "estimated": b.estimated,
-                "lines": b.lines,
-                "area": b.area,
-            }
-            for b in bands
-        ],
-    }
 
 
 # --- siting and what-if ---------------------------------------------------------------------
@@ -1088,19 +710,6 @@ def what_if(
         "update_ms": round(elapsed, 2),
         "basis": run.origin_kind,
     }
-
-
-def facility_choices(*, category: str) -> list[tuple[int, str]]:
-    """The facilities of ``category`` inside the district, for a what-if removal."""
-    geo.check_category(category)
-    return sorted(
-        (
-            (int(f["properties"]["id"]), f["properties"]["name"])
-            for f in geo.facilities_geojson(category)["features"]
-            if f["properties"]["in_district"]
-        ),
-        key=lambda item: item[1],
-    )
 
 
 # --- background task ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from district.accounts.auth import role_required
 from district.core.access import public
 from district.core.errors import DistrictError
-from district.lifecircle import services
+from district.lifecircle import places, results, services
 from district.lifecircle.forms import PlaceForm, SitingForm, StandardForm, WhatIfForm
 from district.lifecircle.models import AccessRun, SitingStudy
 
@@ -59,12 +59,12 @@ def index(request: HttpRequest) -> HttpResponse:
                 lon, lat = data["lon"], data["lat"]
                 place_label = f"{lon:.5f}, {lat:.5f}"
             elif data.get("q"):
-                place = services.find_place(data["q"])
+                place = places.find_place(data["q"])
                 lon, lat, place_label = place.lon, place.lat, place.label
             else:
                 lon = lat = None
             if lon is not None and lat is not None:
-                access = services.access_at(lon=lon, lat=lat, speed_m_per_min=speed)
+                access = places.access_at(lon=lon, lat=lat, speed_m_per_min=speed)
         except DistrictError as exc:
             error = exc
     context = {
@@ -99,8 +99,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
         wanted = request.GET.get("category") or (choices[0][0] if choices else "")
         context.update(
             figures=services.coverage_summary(run=run),
-            subdistricts=services.subdistrict_coverage(run=run),
-            histogram=services.completeness_histogram(run=run),
+            subdistricts=results.subdistrict_coverage(run=run),
+            histogram=results.completeness_histogram(run=run),
             category=wanted if wanted in run.thresholds else "",
             islands=sum(run.network_components[1:]),
             history=AccessRun.objects.filter(status=AccessRun.Status.DONE)[:8],
@@ -119,12 +119,12 @@ def gaps(request: HttpRequest) -> HttpResponse:
         category = request.GET.get("category") or None
         if category not in run.thresholds:
             category = None
-        counts = services.gap_counts(run=run)
+        counts = results.gap_counts(run=run)
         context.update(
             category=category or "",
             count_rows=[(label, counts.get(code, {})) for code, label in context["categories"]],
-            network_gaps=services.gap_list(run=run, category=category, limit=60),
-            estimated_gaps=services.gap_list(run=run, category=category, estimated=True, limit=30),
+            network_gaps=results.gap_list(run=run, category=category, limit=60),
+            estimated_gaps=results.gap_list(run=run, category=category, estimated=True, limit=30),
         )
     return render(request, "lifecircle/gaps.html", context)
 
@@ -155,7 +155,7 @@ def standards(request: HttpRequest) -> HttpResponse:
         return redirect("lifecircle:standards")
     run = services.latest_run()
     context = _planner_context(request, run, "standards")
-    context.update(standards=services.standards(), per_capita=services.per_capita_table())
+    context.update(standards=services.standards(), per_capita=results.per_capita_table())
     return render(request, "lifecircle/standards.html", context)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from district.core.errors import ConflictError, InputError, NotFoundError
 from district.geo import services as geo
-from district.lifecircle import scenario, services
+from district.lifecircle import places, results, scenario, services
 from district.lifecircle.models import (
     AccessOrigin,
     AccessRun,
@@ -94,7 +94,7 @@ def test_refresh_stores_area_coverage_with_estimates_apart(refreshed):
     assert origin is not None
     network_within = OriginAccess.objects.filter(origin=origin, within=True, estimated=False)
     assert origin.within_network == network_within.count()
-    histogram = services.completeness_histogram(run=run)
+    histogram = results.completeness_histogram(run=run)
     assert sum(r["origins"] for r in histogram) == run.origins_on_network
 
 
@@ -138,29 +138,29 @@ def test_homes_make_it_population_coverage(db, tmp_path):
     assert figure.weight_total == 2500 and figure.basis == "population"
     assert figure.covered_km2 is None
     assert figure.weight_estimated == 500  # the home in the west, off the network
-    table = {row.standard.code: row for row in services.per_capita_table()}
+    table = {row.standard.code: row for row in results.per_capita_table()}
     beds = table["elderly_care_beds"]
     assert beds.population == 600 and beds.required == pytest.approx(15)
     assert beds.status == "unknown" and "capacity" in beds.reason
 
 
 def test_gap_list_is_worst_first_and_never_mixes_estimates(refreshed):
-    network = services.gap_list(category="metro", limit=500)
-    estimated = services.gap_list(category="metro", estimated=True, limit=500)
+    network = results.gap_list(category="metro", limit=500)
+    estimated = results.gap_list(category="metro", estimated=True, limit=500)
     assert network and estimated
     assert not any(g.estimated for g in network)
     assert all(g.estimated for g in estimated)
     distances = [g.distance_m for g in network if g.distance_m is not None]
     assert distances == sorted(distances, reverse=True)
     assert all(g.over_m > 0 for g in network if g.over_m is not None)
-    counts = services.gap_counts(run=refreshed)
+    counts = results.gap_counts(run=refreshed)
     assert counts["metro"] == {"network": len(network), "estimated": len(estimated)}
     with pytest.raises(InputError, match="not measured"):
-        services.gap_list(category="park")
+        results.gap_list(category="park")
 
 
 def test_cells_geojson_colours_every_cell(refreshed):
-    data = services.cells_geojson(category="kindergarten")
+    data = results.cells_geojson(category="kindergarten")
     assert len(data["features"]) == 681
     props = [f["properties"] for f in data["features"]]
     assert all("minutes" in p for p in props)
@@ -171,11 +171,11 @@ def test_cells_geojson_colours_every_cell(refreshed):
 def test_results_before_the_first_refresh(db):
     assert services.coverage_summary() == []
     with pytest.raises(NotFoundError, match="No life-circle results"):
-        services.gap_list()
+        results.gap_list()
 
 
 def test_access_at_a_point_on_the_network():
-    result = services.access_at(lon=121.4300, lat=31.2200)
+    result = places.access_at(lon=121.4300, lat=31.2200)
     assert result["on_network"] and result["snap_m"] < 200
     rows = {r["category"]: r for r in result["categories"]}
     assert set(rows) == DEMO_CATEGORIES
@@ -186,30 +186,30 @@ def test_access_at_a_point_on_the_network():
     assert [b["minutes"] for b in bands] == [5.0, 10.0, 15.0]
     assert bands[0]["street_m"] < bands[1]["street_m"] < bands[2]["street_m"]
     assert not any(b["estimated"] for b in bands)
-    slow = services.access_at(lon=121.4300, lat=31.2200, speed_m_per_min=55.0)
+    slow = places.access_at(lon=121.4300, lat=31.2200, speed_m_per_min=55.0)
     assert slow["isochrone"][2]["street_m"] < bands[2]["street_m"]
 
 
 def test_access_off_the_network_is_estimated_and_outside_is_refused():
-    result = services.access_at(lon=121.3700, lat=31.2100)
+    result = places.access_at(lon=121.3700, lat=31.2100)
     assert not result["on_network"]
     assert all(r["estimated"] for r in result["categories"])
     assert all(b["estimated"] for b in result["isochrone"])
     with pytest.raises(InputError, match="outside"):
-        services.access_at(lon=121.60, lat=31.30)
+        places.access_at(lon=121.60, lat=31.30)
 
 
 def test_find_place():
-    assert services.find_place("121.43, 31.22").lon == 121.43
-    assert services.find_place("121.43，31.22").lat == 31.22
+    assert places.find_place("121.43, 31.22").lon == 121.43
+    assert places.find_place("121.43，31.22").lat == 31.22
     code = geo.grid_geojson()["features"][0]["properties"]["code"]
-    assert services.find_place(code).label == code
-    metro = services.find_place("中山公园")
+    assert places.find_place(code).label == code
+    metro = places.find_place("中山公园")
     assert "中山公园" in metro.label
     with pytest.raises(NotFoundError, match="No place matches"):
-        services.find_place("no such place zzz")
+        places.find_place("no such place zzz")
     with pytest.raises(InputError):
-        services.find_place("  ")
+        places.find_place("  ")
 
 
 def test_siting_greedy_and_exact_agree_and_coverage_rises(refreshed):

@@ -10,7 +10,7 @@ from django.db import DatabaseError
 
 from district.core.cli import AppCommand, Verb
 from district.core.errors import InputError
-from district.lifecircle import analysis, services
+from district.lifecircle import analysis, results, services
 
 
 def _json(parser: CommandParser) -> None:
@@ -109,7 +109,7 @@ class Gaps(Verb):
         _json(parser)
 
     def run(self, **options: Any) -> None:
-        gaps = services.gap_list(
+        gaps = results.gap_list(
             category=options["category"], estimated=options["estimated"], limit=options["limit"]
         )
         if options["json"]:
