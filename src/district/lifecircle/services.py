@@ -611,10 +611,13 @@ def site(
     user: Any = None,
     exact: bool = True,
     time_limit_s: float = 30.0,
+    candidates: Sequence[tuple[float, float]] | None = None,
 ) -> SitingStudy:
     """Where should ``k`` new facilities of ``category`` go? Greedy and exact (HiGHS)
-    answers over candidate network nodes, with the gap, and the coverage before and after
-    (the exact sites added one by one with the what-if update)."""
+    answers with the gap, and the coverage before and after (the chosen sites added one by
+    one with the what-if update). Candidates: the facility-free network nodes within the
+    threshold of an uncovered origin, or the given ``(lon, lat)`` points (those farther
+    than the snap tolerance from the network are dropped and counted)."""
     run = require_run()
     check_category_measured(run, category)
     if not (isinstance(k, int) and 1 <= k <= MAX_K):
@@ -623,7 +626,17 @@ def site(
         )
     scenario = scenario_for(run)
     started = time.perf_counter()
-    answer = site_facilities(scenario.result, category, k, exact=exact, time_limit_s=time_limit_s)
+    given: dict[str, Any] = {}
+    if candidates is not None:
+        if not candidates:
+            raise InputError("The candidate list is empty", field="candidates")
+        given = {
+            "candidates_lon": [float(c[0]) for c in candidates],
+            "candidates_lat": [float(c[1]) for c in candidates],
+        }
+    answer = site_facilities(
+        scenario.result, category, k, exact=exact, time_limit_s=time_limit_s, **given
+    )
     before = _figures(scenario.result, category)
     after_result = scenario.result
     best = answer.proposals("exact" if answer.exact is not None else "greedy")

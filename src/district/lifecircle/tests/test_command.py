@@ -42,7 +42,7 @@ def facilities_csv(tmp_path):
 
 
 @pytest.mark.django_db
-def test_refresh_coverage_gaps_site_whatif_standards():
+def test_refresh_coverage_gaps_site_whatif_standards(tmp_path):
     refresh = json.loads(run("refresh", "--json"))
     assert refresh["basis"] == "area" and refresh["origins"] == 681
     assert {c["category"] for c in refresh["coverage"]} >= {"metro", "bus_stop"}
@@ -50,6 +50,12 @@ def test_refresh_coverage_gaps_site_whatif_standards():
     assert len(json.loads(run("gaps", "--category", "metro", "--limit", "3", "--json"))) == 3
     site = json.loads(run("site", "--category", "metro", "--k", "1", "--json"))
     assert site["gap"] == 0 and site["after"]["covered_network"] > site["before"]["covered_network"]
+    sites = tmp_path / "sites.csv"  # two candidate plots, one far off the network
+    sites.write_text("id,lon,lat\na,121.4300,31.2200\nb,121.4260,31.2150\nc,121.37,31.21\n")
+    chosen = json.loads(
+        run("site", "--category", "metro", "--k", "1", "--candidates", str(sites), "--json")
+    )
+    assert chosen["candidates"] == 2 and len(chosen["exact"]["sites"]) == 1
     change = json.loads(run("whatif", "--category", "metro", "--add", "121.43", "31.22", "--json"))
     assert change["action"] == "add" and change["on_network"]
     assert "metro" in run("standards")

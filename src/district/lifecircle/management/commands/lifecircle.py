@@ -129,11 +129,26 @@ class Site(Verb):
         parser.add_argument("--category", required=True)
         parser.add_argument("--k", type=int, required=True)
         parser.add_argument("--no-exact", action="store_true", help="greedy only")
+        parser.add_argument(
+            "--candidates",
+            type=Path,
+            metavar="CSV",
+            help="candidate sites id,lon,lat (default: facility-free network nodes)",
+        )
         _json(parser)
 
     def run(self, **options: Any) -> None:
+        candidates = None
+        if options["candidates"] is not None:
+            from district.lifecircle.engine import read_origins_csv
+
+            frame = read_origins_csv(options["candidates"])
+            candidates = list(zip(frame["lon"].tolist(), frame["lat"].tolist(), strict=True))
         study = services.site(
-            category=options["category"], k=options["k"], exact=not options["no_exact"]
+            category=options["category"],
+            k=options["k"],
+            exact=not options["no_exact"],
+            candidates=candidates,
         )
         payload = {
             "category": study.category,
