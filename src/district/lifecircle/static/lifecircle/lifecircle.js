@@ -79,7 +79,7 @@
     const script = document.getElementById("access-data");
     if (!script) return;
     const data = JSON.parse(script.textContent);
-    const group = L.layerGroup();
+    const group = L.featureGroup();
     data.isochrone
       .slice()
       .reverse()
@@ -123,6 +123,8 @@
     });
     L.marker([data.lat, data.lon], { title: d.labelHere }).addTo(group);
     overlay(d.labelHere, group, true);
+    // Bring the walking reach into view (the street data covers only the east).
+    map.fitBounds(group.getBounds(), { padding: [30, 30], maxZoom: 16 });
     el.dataset.isochrone = "true";
     el.dataset.bands = String(data.isochrone.length);
   }
