@@ -1063,6 +1063,39 @@ def import_residents(
     return report
 
 
+@dataclass(frozen=True)
+class ResidentPoint:
+    """A home (or residential area) with its population, for the analytics apps."""
+
+    external_id: str
+    lon: float
+    lat: float
+    population: int
+    population_60plus: int | None
+    cell_code: str | None
+    subdistrict_code: str | None
+    synthetic: bool
+
+
+def resident_points() -> list[ResidentPoint]:
+    """Every loaded home with its population, grid cell and subdistrict (WGS-84)."""
+    return [
+        ResidentPoint(ext, lon, lat, pop, pop60, cell, sub, synthetic)
+        for ext, lon, lat, pop, pop60, cell, sub, synthetic in ResidentArea.objects.order_by(
+            "external_id"
+        ).values_list(
+            "external_id",
+            "lon",
+            "lat",
+            "population",
+            "population_60plus",
+            "cell__code",
+            "cell__subdistrict__code",
+            "synthetic",
+        )
+    ]
+
+
 # --- summaries and GeoJSON ------------------------------------------------------------------
 
 
