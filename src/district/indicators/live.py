@@ -182,6 +182,49 @@ def by_category(key: str, unit: str) -> Extractor:
     return extract
 
 
+def _life_circle_coverage(name: str, result: Any) -> list[Reading]:
+    """Read lifecircle's ``coverage_summary()``: a list of per-category figures.
+
+    The value is the share of what the street network measures that lies within the
+    category's threshold; the estimated share (straight line × detour factor, where the
+    network does not reach) stays in the detail and is never added to it.
+    """
+    if _get(result, "by_category") is not None:
+        return by_category("by_category", "percent")(name, result)
+    readings = []
+    for figure in result or ():
+        share = _get(figure, "share_of_measured")
+        if share is None:
+            continue
+        value = _number(name, "share_of_measured", share) * 100
+        _check_percent(name, "share_of_measured", value, "percent")
+        code = str(_get(figure, "category"))
+        name_en, name_zh = _CATEGORY_NAMES.get(code, (code, code))
+        estimated = _get(figure, "share_estimated")
+        detail = {
+            "key": "share_of_measured",
+            "basis": _get(figure, "basis"),
+            "threshold_m": _get(figure, "threshold_m"),
+            "measured_km2": _get(figure, "measured_km2"),
+            "share_estimated": None if estimated is None else round(float(estimated) * 100, 2),
+            "how": "share of the area (or people) the street network reaches that lies "
+            "within the threshold by network distance; estimated distances are reported "
+            "apart",
+        }
+        readings.append(
+            Reading(
+                indicator="",
+                value=value,
+                unit="percent",
+                breakdown=code,
+                breakdown_en=name_en,
+                breakdown_zh=name_zh,
+                detail={k: v for k, v in detail.items() if v is not None},
+            )
+        )
+    return readings
+
+
 def _district_area(name: str, result: Any) -> list[Reading]:
     if not _get(result, "loaded"):
         return []
@@ -235,9 +278,9 @@ def _builtin() -> Iterator[LiveProvider]:
         "life_circle_coverage",
         "district.lifecircle.services",
         "coverage_summary",
-        by_category("by_category", "percent"),
-        "coverage_summary()['by_category']: {facility category code: percent of homes (or "
-        "grid cells, as 'basis' says) within a 15-minute walk}",
+        _life_circle_coverage,
+        "coverage_summary(): per category, share_of_measured (0-1) of homes (or area, as "
+        "'basis' says) within the walking threshold by network distance",
     )
     yield LiveProvider(
         "suggestions_answered_on_time_rate",

@@ -202,3 +202,17 @@ def test_every_provider_names_a_loaded_indicator(loaded):
 
     codes = set(Indicator.objects.values_list("code", flat=True))
     assert {p.indicator for p in live.providers()} <= codes
+
+
+def test_life_circle_coverage_comes_from_a_real_refresh(loaded):
+    from district.lifecircle import services as lifecircle
+
+    lifecircle.refresh_access(trigger="test")
+    outcomes = _outcomes()
+    result = outcomes["life_circle_coverage"]
+    coverage = {f.breakdown: f for f in result.stored}
+    assert {"kindergarten", "primary_school", "metro"} <= set(coverage), result
+    kindergarten = coverage["kindergarten"]
+    assert 0 < kindergarten.value <= 100 and kindergarten.unit == "percent"
+    assert kindergarten.detail["basis"] == "area"
+    assert "estimated distances are reported apart" in kindergarten.detail["how"]
