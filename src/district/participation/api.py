@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router
+from ninja import Router, Status
 
 from district.accounts.auth import session_or_key
 from district.accounts.models import ApiKey
@@ -115,7 +115,7 @@ def channels(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: SuggestionOut, **ERRORS},
     summary="Submit a suggestion",
 )
-def submit(request: HttpRequest, payload: SuggestionIn) -> tuple[int, dict[str, Any]]:
+def submit(request: HttpRequest, payload: SuggestionIn) -> Status[dict[str, Any]]:
     item = services.submit_suggestion(
         channel=payload.channel,
         title=payload.title,
@@ -126,7 +126,7 @@ def submit(request: HttpRequest, payload: SuggestionIn) -> tuple[int, dict[str, 
         lon=payload.lon,
         lat=payload.lat,
     )
-    return 201, _suggestion(item)
+    return Status(201, _suggestion(item))
 
 
 @router.get(
@@ -227,11 +227,11 @@ def vote(request: HttpRequest, consultation_id: int, payload: VoteIn) -> dict[st
 )
 def write_statement(
     request: HttpRequest, consultation_id: int, payload: StatementIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     statement = services.add_statement(
         consultation_id=_visible(consultation_id).pk, by=_user(request), text=payload.text
     )
-    return 201, {"id": statement.number, "status": statement.status}
+    return Status(201, {"id": statement.number, "status": statement.status})
 
 
 @router.get(

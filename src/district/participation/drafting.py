@@ -122,7 +122,7 @@ def similarity(a: str, b: str) -> float:
     return len(x & y) / len(x | y)
 
 
-def group_similar(texts: Sequence[str], *, threshold: float = 0.35) -> list[list[int]]:
+def group_similar(texts: Sequence[str], *, threshold: float = 0.3) -> list[list[int]]:
     """Groups (of two or more indexes) of texts linked by similarity ≥ ``threshold``.
 
     Single linkage: a text joins a group when it is similar enough to any member. Groups
@@ -133,7 +133,7 @@ def group_similar(texts: Sequence[str], *, threshold: float = 0.35) -> list[list
             f"threshold must be in (0, 1], got {threshold}.",
             field="threshold",
             value=threshold,
-            fix="0.35 suits short Chinese comments.",
+            fix="0.3 suits short Chinese comments.",
         )
     grams = [bigrams(t) for t in texts]
     parent = list(range(len(texts)))

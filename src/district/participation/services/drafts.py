@@ -322,7 +322,7 @@ def ungroup_comment(*, comment_id: int, by: Any) -> ArticleComment:
 
 
 def suggest_groups(
-    draft: DraftLaw, *, threshold: float = 0.35
+    draft: DraftLaw, *, threshold: float = 0.3
 ) -> list[tuple[Article, list[ArticleComment]]]:
     """Ungrouped comments that look alike, per article, for staff to confirm."""
     suggestions = []

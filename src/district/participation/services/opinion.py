@@ -43,8 +43,12 @@ WARM_START_MIN_VOTES = 20_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
 
-# consultation id → the last map computed in this process, for warm starts.
-_LAST_MAPS: dict[int, OpinionMap] = {}
+# (consultation id, created) → the last map computed in this process, for warm starts.
+_LAST_MAPS: dict[tuple[int, str], OpinionMap] = {}
+
+
+def _cache_key(consultation: Consultation) -> tuple[int, str]:
+    return consultation.pk, consultation.created_at.isoformat()
 
 
 def to_ms(moment: datetime) -> int:
@@ -162,13 +166,13 @@ def refresh_opinion_map(*, consultation_id: int, cold: bool = False) -> OpinionM
     version = consultation.votes_version
     warm = None
     if not cold:
-        previous = _LAST_MAPS.get(consultation.pk)
+        previous = _LAST_MAPS.get(_cache_key(consultation))
         if previous is not None and int(previous.n_votes.sum()) >= WARM_START_MIN_VOTES:
             warm = previous
     started = time.perf_counter()
     opinion = compute_for(consultation, warm_start=warm)
     duration_ms = round((time.perf_counter() - started) * 1000)
-    _LAST_MAPS[consultation.pk] = opinion
+    _LAST_MAPS[_cache_key(consultation)] = opinion
     result, _created = OpinionMapResult.objects.update_or_create(
         consultation=consultation,
         defaults={
