@@ -32,7 +32,13 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from district.participation.models import Consultation, OpinionMapResult, Statement, Vote
+from district.participation.models import (
+    Consultation,
+    OpinionMapResult,
+    Participant,
+    Statement,
+    Vote,
+)
 from district.participation.opinion import OpinionMap, VoteTable, compute_opinion_map
 from district.participation.services.consultations import get_consultation
 
@@ -60,23 +66,32 @@ def from_ms(ms: int) -> datetime:
     return EPOCH + timedelta(milliseconds=int(ms))
 
 
-def vote_table(consultation: Consultation) -> VoteTable:
-    """The consultation's votes as the engine takes them (Polis ids, Unix ms)."""
-    rows = list(
-        Vote.objects.filter(consultation=consultation).values_list(
-            "participant__number", "statement__number", "value", "voted_at"
-        )
+def vote_table(consultation: Consultation, *, with_times: bool = True) -> VoteTable:
+    """The consultation's votes as the engine takes them (Polis ids, Unix ms).
+
+    The database holds one vote per participant and statement already, so the opinion
+    map needs no timestamps (``with_times=False`` skips reading them, which is most of
+    the cost); the Polis export needs them.
+    """
+    votes = Vote.objects.filter(consultation=consultation)
+    columns = ["participant_id", "statement_id", "value"] + (["voted_at"] if with_times else [])
+    rows = list(votes.values_list(*columns))
+    n = len(rows)
+    if not n:
+        empty = np.zeros(0, np.int64)
+        return VoteTable.from_arrays(empty, empty, empty, empty if with_times else None)
+    participants = dict(
+        Participant.objects.filter(consultation=consultation).values_list("pk", "number")
     )
-    if not rows:
-        return VoteTable.from_arrays(
-            np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-        )
-    participants, statements, values, stamps = zip(*rows, strict=True)
+    statements = dict(
+        Statement.objects.filter(consultation=consultation).values_list("pk", "number")
+    )
+    columns_data = list(zip(*rows, strict=True))
     return VoteTable.from_arrays(
-        np.fromiter(participants, np.int64, len(rows)),
-        np.fromiter(statements, np.int64, len(rows)),
-        np.fromiter(values, np.int64, len(rows)),
-        np.fromiter((to_ms(s) for s in stamps), np.int64, len(rows)),
+        np.fromiter((participants[p] for p in columns_data[0]), np.int64, n),
+        np.fromiter((statements[s] for s in columns_data[1]), np.int64, n),
+        np.fromiter(columns_data[2], np.int64, n),
+        np.fromiter((to_ms(t) for t in columns_data[3]), np.int64, n) if with_times else None,
     )
 
 
@@ -91,7 +106,7 @@ def _statement_numbers(consultation: Consultation, **filters: Any) -> list[int]:
 def compute_for(consultation: Consultation, *, warm_start: OpinionMap | None = None) -> OpinionMap:
     """The opinion map of the consultation's current votes (nothing stored)."""
     return compute_opinion_map(
-        vote_table(consultation),
+        vote_table(consultation, with_times=False),
         moderated_out=_statement_numbers(consultation, status=Statement.Status.REJECTED),
         meta_statements=_statement_numbers(consultation, is_meta=True),
         seed=consultation.seed,

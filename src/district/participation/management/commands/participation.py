@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from datetime import date
 from pathlib import Path
@@ -23,8 +24,8 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InputError(
-            f"{text!r} is not a date.", field="date", value=text, fix="Write dates as 2026-01-31."
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: write dates as 2026-01-31"
         ) from None
 
 
@@ -217,9 +218,32 @@ class Channels(Verb):
             )
 
 
+class AddStaff(Verb):
+    name = "add-staff"
+    help = "Make a user a member of a channel's staff (they route its suggestions)."
+    example = "district participation add-staff liaison-hongqiao liaison"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("channel", help="channel code (see: district participation channels)")
+        parser.add_argument("username")
+
+    def run(self, **options: Any) -> None:
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(username=options["username"]).first()
+        if user is None:
+            raise InputError(
+                f"No user is called {options['username']!r}.",
+                field="username",
+                value=options["username"],
+            )
+        services.add_channel_staff(channel=options["channel"], user=user)
+        self.say(f"{user.get_username()} is staff of {options['channel']}")
+
+
 class Command(AppCommand):
     app_help = (
         "Ning Lai Shuo: opinion maps of Polis conversations, Polis folders in and out, "
         "suggestion figures."
     )
-    verbs = [Cluster, ImportPolis, ExportPolis, RefreshMaps, Summary, Channels]
+    verbs = [Cluster, ImportPolis, ExportPolis, RefreshMaps, Summary, Channels, AddStaff]
