@@ -3,7 +3,8 @@
 Participants are dots at their position on the two principal axes, coloured by opinion
 group (grey: not grouped, fewer than the vote threshold); group centres carry the group's
 letter. Colours are the platform's Okabe-Ito palette (:data:`district.core.pdf.PALETTE`),
-which stays distinguishable with the common colour-vision deficiencies.
+which stays distinguishable with the common colour-vision deficiencies. A test checks the two
+palettes are the same.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from district.core.pdf import PALETTE
-
 UNGROUPED = "#b8b8b8"
+# Okabe-Ito, as district.core.pdf.PALETTE (not imported: it would load reportlab).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 
 
 def group_letter(index: int) -> str:

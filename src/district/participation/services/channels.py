@@ -189,7 +189,12 @@ def channel_dashboards(
     *, start: date | None = None, end: date | None = None
 ) -> list[ChannelFigures]:
     """Every active channel with its figures, in the matrix's order."""
-    channels = Channel.objects.active().annotate(staff_count=Count("memberships"))
+    # An aggregate drops Meta.ordering (Django ≥ 3.1), so the order is explicit.
+    channels = (
+        Channel.objects.active()
+        .annotate(staff_count=Count("memberships"))
+        .order_by("sort_order", "code")
+    )
     return [
         ChannelFigures(
             channel=channel,

@@ -62,7 +62,9 @@ def get_consultation(consultation_id: int, *, include_drafts: bool = True) -> Co
 def _locked(consultation_id: int) -> Consultation:
     get_consultation(consultation_id)
     return (
-        Consultation.objects.select_for_update().select_related("channel").get(pk=consultation_id)
+        Consultation.objects.select_for_update(of=("self",))
+        .select_related("channel")
+        .get(pk=consultation_id)
     )
 
 

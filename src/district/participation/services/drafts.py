@@ -48,7 +48,9 @@ def get_draft(draft_id: int) -> DraftLaw:
 
 def _locked(draft_id: int) -> DraftLaw:
     get_draft(draft_id)
-    return DraftLaw.objects.select_for_update().select_related("channel").get(pk=draft_id)
+    return (
+        DraftLaw.objects.select_for_update(of=("self",)).select_related("channel").get(pk=draft_id)
+    )
 
 
 def _article(draft: DraftLaw, number: int) -> Article:

@@ -88,7 +88,7 @@ def get_suggestion(number: str) -> Suggestion:
 def _locked(number: str) -> Suggestion:
     suggestion = get_suggestion(number)
     return (
-        Suggestion.objects.select_for_update()
+        Suggestion.objects.select_for_update(of=("self",))
         .select_related("channel", "department")
         .get(pk=suggestion.pk)
     )

@@ -68,4 +68,5 @@ def test_the_demo_loads_twice_without_duplicates(db: None) -> None:
     assert Suggestion.objects.filter(is_demo=True).count() == 5
     vtaiwan = Consultation.objects.get(origin="polis")
     assert vtaiwan.votes.count() == 49_443 and "CC BY 4.0" in vtaiwan.attribution
-    assert set(Suggestion.objects.values_list("status", flat=True)) == {"submitted", "routed", "answered"}
+    statuses = set(Suggestion.objects.values_list("status", flat=True))
+    assert statuses == {"submitted", "routed", "answered"}

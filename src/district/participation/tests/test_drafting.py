@@ -80,3 +80,10 @@ def test_similar_comments_are_grouped() -> None:
     assert group_similar(texts, threshold=0.99) == []
     with pytest.raises(InputError):
         group_similar(texts, threshold=0)
+
+
+def test_the_map_uses_the_platform_palette() -> None:
+    from district.core.pdf import PALETTE
+    from district.participation import charts
+
+    assert charts.PALETTE == PALETTE

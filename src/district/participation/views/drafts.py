@@ -27,7 +27,6 @@ from district.participation.forms import (
     add_service_error,
 )
 from district.participation.models import ArticleComment, DraftLaw, OpinionGroup
-from district.participation.submission import render_submission_html, render_submission_pdf
 
 MANAGE = "participation.manage_draftlaw"
 
@@ -40,9 +39,9 @@ def drafts(request: HttpRequest) -> HttpResponse:
         request,
         "participation/drafts.html",
         {
-            "drafts": DraftLaw.objects.select_related("channel").annotate(
-                n_comments=Count("articles__comments")
-            ),
+            "drafts": DraftLaw.objects.select_related("channel")
+            .annotate(n_comments=Count("articles__comments"))
+            .order_by("-opens_at", "-pk"),
             "can_manage": request.user.has_perm(MANAGE),
         },
     )
@@ -78,7 +77,7 @@ def _articles(draft: DraftLaw) -> Any:
         n_agree=Count("comments", filter=Q(comments__stance="agree")),
         n_object=Count("comments", filter=Q(comments__stance="object")),
         n_propose=Count("comments", filter=Q(comments__stance="propose")),
-    )
+    ).order_by("number")
 
 
 @public
@@ -278,6 +277,8 @@ def _snapshot(request: HttpRequest, item: DraftLaw) -> tuple[dict[str, Any], boo
 @public
 @require_GET
 def submission_html(request: HttpRequest, pk: int) -> HttpResponse:
+    from district.participation.submission import render_submission_html
+
     item = services.get_draft(pk)
     snapshot, adoption = _snapshot(request, item)
     response = HttpResponse(render_submission_html(snapshot, adoption=adoption))
@@ -289,6 +290,9 @@ def submission_html(request: HttpRequest, pk: int) -> HttpResponse:
 @public
 @require_GET
 def submission_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    # Imported here: reportlab takes a while to load, and only this page needs it.
+    from district.participation.submission import render_submission_pdf
+
     item = services.get_draft(pk)
     snapshot, adoption = _snapshot(request, item)
     response = HttpResponse(
