@@ -61,6 +61,33 @@ def chinese_number(text: str) -> int:
     return total + digit
 
 
+_NUMERALS = "零一二三四五六七八九"
+
+
+def to_chinese_number(number: int) -> str:
+    """23 → ``"二十三"``, 105 → ``"一百零五"``, 10 → ``"十"`` (0 to 9,999), as laws number articles."""
+    if not 0 <= number <= 9999:
+        raise InputError(
+            f"{number} is outside 0–9999.", field="number", value=number, fix="Use 0 to 9999."
+        )
+    if number < 10:
+        return _NUMERALS[number]
+    if number < 20:
+        return "十" + (_NUMERALS[number - 10] if number > 10 else "")
+    text = ""
+    pending_zero = False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = number // value % 10
+        if digit:
+            if pending_zero and text:
+                text += "零"
+            text += _NUMERALS[digit] + unit
+            pending_zero = False
+        elif text:
+            pending_zero = True
+    return text
+
+
 def split_articles(text: str) -> list[ArticleText]:
     """The articles of a draft, numbered 1…n, with the chapter each belongs to."""
     if not text or not text.strip():

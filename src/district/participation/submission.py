@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from district.core import pdf
 from district.participation.models import ArticleComment, OpinionGroup
+from district.participation.submission_labels import article_label
 
 STANCES = ("agree", "object", "propose")
 
@@ -32,10 +33,6 @@ def _adoption_label(adoption: str) -> str:
 
 def _when(text: str) -> str:
     return timezone.localtime(datetime.fromisoformat(text)).strftime("%Y-%m-%d")
-
-
-def article_label(number: int) -> str:
-    return _("Article %(number)s") % {"number": number}
 
 
 def build_document(snapshot: dict[str, Any], *, adoption: bool = False) -> pdf.Document:

@@ -87,3 +87,42 @@ def test_the_map_uses_the_platform_palette() -> None:
     from district.participation import charts
 
     assert charts.PALETTE == PALETTE
+
+
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        (1, "一"),
+        (10, "十"),
+        (11, "十一"),
+        (20, "二十"),
+        (23, "二十三"),
+        (105, "一百零五"),
+        (110, "一百一十"),
+        (1001, "一千零一"),
+        (2020, "二千零二十"),
+    ],
+)
+def test_articles_are_numbered_as_laws_number_them(number: int, text: str) -> None:
+    from district.participation.drafting import to_chinese_number
+
+    assert to_chinese_number(number) == text
+
+
+def test_chinese_numbers_round_trip() -> None:
+    from district.participation.drafting import to_chinese_number
+
+    assert all(chinese_number(to_chinese_number(n)) == n for n in range(10_000))
+    with pytest.raises(InputError):
+        to_chinese_number(10_000)
+
+
+def test_article_labels_follow_the_language() -> None:
+    from django.utils import translation
+
+    from district.participation.submission_labels import article_label
+
+    with translation.override("zh-hans"):
+        assert article_label(23) == "第二十三条"
+    with translation.override("en"):
+        assert article_label(23) == "Article 23"
