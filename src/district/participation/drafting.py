@@ -65,7 +65,7 @@ _NUMERALS = "零一二三四五六七八九"
 
 
 def to_chinese_number(number: int) -> str:
-    """23 → ``"二十三"``, 105 → ``"一百零五"``, 10 → ``"十"`` (0 to 9,999), as laws number articles."""
+    """23 → ``"二十三"``, 105 → ``"一百零五"``, 10 → ``"十"`` (0 to 9,999): article numbers."""
     if not 0 <= number <= 9999:
         raise InputError(
             f"{number} is outside 0–9999.", field="number", value=number, fix="Use 0 to 9999."
