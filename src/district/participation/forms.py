@@ -155,7 +155,7 @@ class DraftForm(forms.Form):
     legislature = forms.CharField(label=_("Legislature consulting"), max_length=200)
     channel = forms.ChoiceField(label=_("Liaison point"))
     summary = forms.CharField(
-        label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Summary of the draft"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     text = forms.CharField(
         label=_("Full text (articles start with 第一条, 第二条 …)"),

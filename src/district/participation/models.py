@@ -500,7 +500,7 @@ class OpinionMapResult(models.Model):
     votes_version = models.PositiveBigIntegerField()
     computed_at = models.DateTimeField(_("computed"))
     status = models.CharField(_("status"), max_length=20)
-    k = models.PositiveSmallIntegerField(_("groups"))
+    k = models.PositiveSmallIntegerField(_("number of groups"))
     n_participants = models.PositiveIntegerField()
     n_votes = models.PositiveIntegerField()
     warm_start = models.BooleanField(default=False)
