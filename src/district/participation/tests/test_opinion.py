@@ -478,3 +478,10 @@ def test_bad_parameters_are_refused() -> None:
         compute_opinion_map(votes, confidence=1.5)
     forced = compute_opinion_map(votes, force_k=4)
     assert forced.k == 4 and list(forced.silhouette_by_k) == [4]
+
+
+def test_critical_z_is_the_normal_quantile() -> None:
+    from scipy.stats import norm
+
+    for confidence in (0.8, 0.9, 0.95, 0.975, 0.99):
+        assert statistics.critical_z(confidence) == norm.ppf(confidence)
