@@ -286,9 +286,11 @@ def _builtin() -> Iterator[LiveProvider]:
         "suggestions_answered_on_time_rate",
         "district.participation.services",
         "suggestion_summary",
-        field_reader("answered_on_time_rate", "percent", extra=("received", "answered")),
-        "suggestion_summary()['answered_on_time_rate']: percent of suggestions answered "
-        "within the promised time",
+        field_reader(
+            "on_time_rate", "percent", scale=100, extra=("received", "answered", "open_overdue")
+        ),
+        "suggestion_summary().on_time_rate: share (0-1) of suggestions answered by their "
+        "deadline, of those whose outcome on time is known",
     )
     custody = "district.custody.services"
     yield LiveProvider(

@@ -216,3 +216,14 @@ def test_life_circle_coverage_comes_from_a_real_refresh(loaded):
     assert 0 < kindergarten.value <= 100 and kindergarten.unit == "percent"
     assert kindergarten.detail["basis"] == "area"
     assert "estimated distances are reported apart" in kindergarten.detail["how"]
+
+
+def test_suggestions_answered_on_time_come_from_participation(loaded, settings):
+    from district.participation.demo import load_demo
+
+    load_demo(data_dir=settings.DEMO_DATA_DIR, log=lambda _text: None)
+    result = _outcomes()["suggestions_answered_on_time_rate"]
+    assert result.result.status == "ok", result.result.reason
+    figure = result.stored[0]
+    assert 0 <= figure.value <= 100 and figure.unit == "percent"
+    assert figure.detail["received"] > 0
