@@ -152,7 +152,7 @@ def login(page: Any) -> Any:
         page.goto("/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("form button[type=submit]")
+        page.click("main form button[type=submit]")  # not the header's language form
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     return do

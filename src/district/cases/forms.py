@@ -332,7 +332,18 @@ class QueueFilterForm(forms.Form):
 
         blank = [("", _("any"))]
         _choices(self, "status", blank + list(Status.choices))
-        _choices(self, "category", blank + category_choices(active_only=False, language=language))
+        majors = [
+            (c.code, f"{c.code} {c.name}") for c in Category.objects.filter(parent__isnull=True)
+        ]
+        _choices(
+            self,
+            "category",
+            [
+                *blank,
+                (_("Major classes"), majors),
+                *category_choices(active_only=False, language=language),
+            ],
+        )
         _choices(
             self,
             "department",

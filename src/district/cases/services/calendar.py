@@ -32,6 +32,7 @@ from functools import lru_cache
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from district.accounts.models import User
 from district.cases.models import CalendarDay, CalendarYear
@@ -71,15 +72,16 @@ class CalendarStatus:
 
     @property
     def warning(self) -> str:
+        """The warning in the active language (empty when nothing is missing)."""
         if not self.missing_years:
             return ""
         years = ", ".join(str(y) for y in self.missing_years)
-        return (
-            f"The working-day calendar has no public holidays or adjusted working days for "
-            f"{years}. Deadlines that reach into {years} count Monday to Friday as working days "
-            "and are marked provisional until an administrator enters the State Council's "
-            "holiday notice."
-        )
+        return gettext(
+            "The working-day calendar has no public holidays or adjusted working days for "
+            "%(years)s. Deadlines that reach into %(years)s count Monday to Friday as working "
+            "days and are marked provisional until an administrator enters the State "
+            "Council's holiday notice."
+        ) % {"years": years}
 
 
 @lru_cache(maxsize=1)
@@ -397,18 +399,22 @@ def enter_calendar_year(
             value=weekdays[0].isoformat(),
             fix="List only the Saturdays and Sundays that become working days.",
         )
-    row, _created = CalendarYear.objects.update_or_create(
-        year=year,
-        defaults={
-            "source": CalendarYear.Source.ADMINISTRATOR,
-            "note": note[:300],
-            "entered_by": by,
-        },
-    )
-    _replace_days(row, holidays, workdays, {**holidays, **workdays})
-    invalidate_calendar()
     from district.cases.services.deadlines import recompute_provisional_deadlines
 
+    try:
+        row, _created = CalendarYear.objects.update_or_create(
+            year=year,
+            defaults={
+                "source": CalendarYear.Source.ADMINISTRATOR,
+                "note": note[:300],
+                "entered_by": by,
+            },
+        )
+        _replace_days(row, holidays, workdays, {**holidays, **workdays})
+        invalidate_calendar()
+        recompute_provisional_deadlines()
+    finally:
+        # Rebuilt from the table at the next use, whether this commits or rolls back.
+        invalidate_calendar()
     transaction.on_commit(invalidate_calendar)
-    recompute_provisional_deadlines()
     return row

@@ -24,7 +24,7 @@ from django.utils import timezone
 from district.cases.models import OPEN_STATUSES, Case, CaseEvent, DueState, Notification, Stage
 from district.cases.services.calendar import calendar_status
 from district.cases.services.catalogue import catalogue
-from district.cases.services.timeline import enter_stage, projected_due
+from district.cases.services.timeline import enter_stage, notice_text, projected_due
 
 BATCH = 500
 SWEEP_LABEL = "deadline sweep"
@@ -94,12 +94,12 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
                 case.version += 1
                 case.updated_at = now
             Case.objects.bulk_update(cases, fields)
-            _events(cases, CaseEvent.Kind.OVERDUE, now, "The stage deadline has passed.")
+            _events(cases, CaseEvent.Kind.OVERDUE, now, notice_text("stage_passed"))
             _events(
                 raised,
                 CaseEvent.Kind.ESCALATED,
                 now,
-                "Overdue: supervised by the district city operation centre (区城运中心督办).",
+                notice_text("level1"),
                 level=1,
             )
             Notification.objects.bulk_create(
@@ -108,7 +108,9 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
                         case=case,
                         department=case.department,
                         kind="overdue",
-                        text=f"Case {case.number} is overdue ({case.get_stage_display()} stage).",
+                        text=notice_text(
+                            "overdue", number=case.number, stage=case.get_stage_display()
+                        ),
                         created_at=now,
                     )
                     for case in cases
@@ -138,8 +140,7 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
                 cases,
                 CaseEvent.Kind.ESCALATED,
                 now,
-                "Overdue by more than one more stage limit: escalated to the district "
-                "leadership (提级).",
+                notice_text("level2"),
                 level=2,
             )
             counts["escalated"] += len(cases)
@@ -164,7 +165,7 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepReport:
                 cases,
                 CaseEvent.Kind.DUE_SOON,
                 now,
-                "Less than a fifth of the stage's time is left.",
+                notice_text("due_soon"),
             )
             counts["due_soon"] += len(cases)
     return SweepReport(calendar_warning=calendar_status().warning, **counts)

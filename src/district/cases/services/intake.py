@@ -350,6 +350,12 @@ def create_case(
         required=channel not in _TEXT_CHANNELS_OPTIONAL,
     )
     title = _clean_text(title, field="title", limit=MAX_TITLE, required=False)
+    if anonymous and not info.anonymous_allowed:
+        raise InputError(
+            f"{info.name} cannot be reported anonymously.",
+            field="anonymous",
+            fix="Give your name and a phone number: the service needs to reach you.",
+        )
     if not title:
         first_line = description.split("\n", 1)[0].strip()
         title = (first_line[:30] + ("…" if len(first_line) > 30 else "")) or info.name
@@ -381,12 +387,6 @@ def create_case(
             fix="Put a pin on the map (lat and long), or give an address (address_string).",
         )
     cleaned_attributes = clean_attributes(info, attributes)
-    if anonymous and not info.anonymous_allowed:
-        raise InputError(
-            f"{info.name} cannot be reported anonymously.",
-            field="anonymous",
-            fix="Give your name and a phone number: the service needs to reach you.",
-        )
     reporter_name, reporter_phone, reporter_email = _clean_contact(
         reporter_name, reporter_phone, reporter_email
     )

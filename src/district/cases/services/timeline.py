@@ -6,12 +6,54 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
 from district.accounts.models import Department, User
 from district.cases.models import Case, CaseEvent, DueState, Notification, Stage
 from district.cases.services.calendar import deadline_after
 from district.cases.services.catalogue import CategoryInfo, catalogue, stage_limit
 
 DUE_SOON_SHARE = 0.8  # a stage is "due soon" once 80 % of its working time has passed
+
+# Notices are written in the district's language (SMS go out in it too).
+NOTICES = {
+    "closed": gettext_noop("Case %(number)s is closed. Outcome: %(outcome)s"),
+    "closed_merged": gettext_noop(
+        "Your report %(number)s was handled together with case %(master)s, which is now "
+        "closed. Outcome: %(outcome)s"
+    ),
+    "rejected": gettext_noop("Case %(number)s was not registered: %(reason)s"),
+    "merged": gettext_noop(
+        "Your report %(number)s concerns the same problem as case %(master)s; it is handled "
+        "there and you will be told the outcome."
+    ),
+    "verification_failed": gettext_noop("Case %(number)s failed verification: %(reason)s"),
+    "supervised": gettext_noop("Case %(number)s is under supervision (督办): %(reason)s"),
+    "reopened": gettext_noop("Case %(number)s is reopened: %(reason)s"),
+    "overdue": gettext_noop("Case %(number)s is overdue (%(stage)s stage)."),
+    # Reasons the platform itself writes on a timeline:
+    "master_closed": gettext_noop(
+        "The case it was merged into, %(master)s, is closed. Outcome: %(outcome)s"
+    ),
+    "dissatisfied": gettext_noop("The reporter is dissatisfied with the outcome. %(comment)s"),
+    "same_problem": gettext_noop("Same problem as case %(master)s."),
+    "separated": gettext_noop("%(number)s separated: %(reason)s"),
+    "stage_passed": gettext_noop("The stage deadline has passed."),
+    "level1": gettext_noop(
+        "Overdue: supervised by the district city operation centre (区城运中心督办)."
+    ),
+    "level2": gettext_noop(
+        "Overdue by more than one more stage limit: escalated to the district leadership (提级)."
+    ),
+    "due_soon": gettext_noop("Less than a fifth of the stage's time is left."),
+}
+
+
+def notice_text(kind: str, **params: object) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(NOTICES[kind]) % params
 
 
 def actor_label(by: User | None, fallback: str = "") -> str:

@@ -12,7 +12,13 @@ from district.cases.models import OPEN_STATUSES, Case, CaseEvent, Stage, Status
 from district.cases.services import access
 from district.cases.services.catalogue import get_service, route
 from district.cases.services.intake import IntakeResult, create_case
-from district.cases.services.timeline import clear_stage, enter_stage, notify_reporter, record_event
+from district.cases.services.timeline import (
+    clear_stage,
+    enter_stage,
+    notice_text,
+    notify_reporter,
+    record_event,
+)
 from district.cases.services.workflow import (
     CaseRef,
     _lock,
@@ -47,7 +53,7 @@ def merge_case(*, case: CaseRef, into: CaseRef, by: User, reason: str = "") -> C
             f"Other reports are merged into {duplicate.number}; merge the other way round.",
             field="into",
         )
-    reason = _reason(reason, required=False) or f"Same problem as case {master.number}."
+    reason = _reason(reason, required=False) or notice_text("same_problem", master=master.number)
     now = timezone.now()
     duplicate.merged_into = master
     duplicate.is_repeat = True
@@ -74,8 +80,7 @@ def merge_case(*, case: CaseRef, into: CaseRef, by: User, reason: str = "") -> C
     notify_reporter(
         duplicate,
         kind="merged",
-        text=f"Your report {duplicate.number} concerns the same problem as case {master.number}; "
-        "it is handled there and you will be told the outcome.",
+        text=notice_text("merged", number=duplicate.number, master=master.number),
         at=now,
     )
     return duplicate
@@ -105,7 +110,11 @@ def unmerge_case(*, case: CaseRef, by: User, reason: str) -> Case:
     )
     if master is not None:
         record_event(
-            master, CaseEvent.Kind.NOTE, at=now, by=by, reason=f"{case.number} separated: {reason}"
+            master,
+            CaseEvent.Kind.NOTE,
+            at=now,
+            by=by,
+            reason=notice_text("separated", number=case.number, reason=reason),
         )
     return case
 

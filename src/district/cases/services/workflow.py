@@ -43,6 +43,7 @@ from district.cases.services.photos import UploadedPhoto, checked_photos, photo_
 from district.cases.services.timeline import (
     clear_stage,
     enter_stage,
+    notice_text,
     notify,
     notify_reporter,
     record_event,
@@ -207,7 +208,7 @@ def reject_case(*, case: CaseRef, by: User, reason: str, version: int | None = N
     notify_reporter(
         case,
         kind="rejected",
-        text=f"Case {case.number} was not registered: {reason}",
+        text=notice_text("rejected", number=case.number, reason=reason),
         at=now,
     )
     return case
@@ -476,7 +477,7 @@ def verify_case(
                 notify(
                     case,
                     kind="verification_failed",
-                    text=f"Case {case.number} failed verification: {note}",
+                    text=notice_text("verification_failed", number=case.number, reason=note),
                     at=now,
                     department=case.department,
                 )
@@ -496,7 +497,7 @@ def _close(case: Case, *, now: datetime, by: User | None, note: str) -> CaseEven
         case, CaseEvent.Kind.VERIFIED, to=Status.CLOSED, now=now, by=by, reason=note
     )
     outcome = case.outcome or note
-    text = f"Case {case.number} is closed. Outcome: {outcome}"
+    text = notice_text("closed", number=case.number, outcome=outcome)
     notify_reporter(case, kind="closed", text=text, at=now)
     for child in Case.objects.select_for_update().filter(merged_into=case):
         child.outcome = outcome
@@ -508,14 +509,15 @@ def _close(case: Case, *, now: datetime, by: User | None, note: str) -> CaseEven
             CaseEvent.Kind.CLOSED,
             at=now,
             by=by,
-            reason=f"The case it was merged into, {case.number}, is closed. Outcome: {outcome}",
+            reason=notice_text("master_closed", master=case.number, outcome=outcome),
             data={"master": case.number},
         )
         notify_reporter(
             child,
             kind="closed",
-            text=f"Your report {child.number} was handled together with case {case.number}, "
-            f"which is now closed. Outcome: {outcome}",
+            text=notice_text(
+                "closed_merged", number=child.number, master=case.number, outcome=outcome
+            ),
             at=now,
         )
     return event
@@ -539,7 +541,7 @@ def supervise_case(*, case: CaseRef, by: User, note: str) -> Case:
         notify(
             case,
             kind="supervised",
-            text=f"Case {case.number} is under supervision (督办): {note}",
+            text=notice_text("supervised", number=case.number, reason=note),
             at=now,
             department=case.department,
         )
@@ -603,7 +605,7 @@ def _reopen(case: Case, *, now: datetime, by: User | None, reason: str, label: s
         notify(
             case,
             kind="reopened",
-            text=f"Case {case.number} is reopened: {reason}",
+            text=notice_text("reopened", number=case.number, reason=reason),
             at=now,
             department=case.department,
         )
@@ -678,7 +680,6 @@ def rate_case(
             now=now,
             by=None,
             label="reporter",
-            reason="The reporter is dissatisfied with the outcome"
-            + (f": {comment}" if comment else "."),
+            reason=notice_text("dissatisfied", comment=comment).strip(),
         )
     return case

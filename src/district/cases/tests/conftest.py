@@ -24,6 +24,22 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
         load_catalogue(data_dir=settings.DEMO_DATA_DIR)
 
 
+@pytest.fixture(autouse=True)
+def fresh_caches() -> None:
+    """Each test starts from the database, not from another test's cached catalogue."""
+    from district.cases.services.calendar import invalidate_calendar
+    from district.cases.services.catalogue import invalidate_catalogue
+
+    invalidate_calendar()
+    invalidate_catalogue()
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings: Any) -> None:
+    """The cast's passwords are hashed with a fast hasher (tests only)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def cast(make_user: Callable[..., Any]) -> SimpleNamespace:
     return SimpleNamespace(
