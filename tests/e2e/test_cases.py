@@ -23,10 +23,12 @@ def test_report_dispatch_handle_verify_rate(page: Any, login: Any) -> None:
     page.wait_for_selector("#report-map[data-ready=true]", timeout=20_000)
     page.evaluate(f"window.casesReport.setPin({ZHONGSHAN_PARK[0]}, {ZHONGSHAN_PARK[1]})")
     assert "121.424" in page.locator("[data-testid=pin-status]").inner_text()
-    page.fill("textarea[name=description]", "中山公园北门旁边的人行道上有一堆暴露垃圾，已经两天没人清理。")
+    text = "中山公园北门旁边的人行道上有一堆暴露垃圾，已经两天没人清理。"
+    page.fill("textarea[name=description]", text)
     page.wait_for_selector("#suggestions button.suggestion", timeout=20_000)
-    assert page.locator("#suggestions button.suggestion").first.get_attribute("data-code") == "SJ0101"
-    page.locator("#suggestions button.suggestion").first.click()
+    first = page.locator("#suggestions button.suggestion").first
+    assert first.get_attribute("data-code") == "SJ0101"
+    first.click()
     assert page.locator("select[name=category]").input_value() == "SJ0101"
     page.fill("input[name=title]", "北门暴露垃圾（浏览器测试）")
     page.click("[data-testid=submit-report]")
