@@ -66,8 +66,10 @@ def suggest(
     if lon is not None and lat is not None:
         from district.geo import services as geo
 
-        location = geo.locate(lon, lat)
-        cell = location.cell_code or ""
+        try:
+            cell = geo.require_in_district_cached(lon, lat).cell_code or ""
+        except InputError:
+            cell = ""
     categories = [
         {
             "code": s.category.code,

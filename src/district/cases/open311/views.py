@@ -292,7 +292,7 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
     extensions = params.get("extensions", "").lower() == "true"
     page = _int(params.get("page", ""), "page", 1, 1, 1_000_000)
     page_size = _int(params.get("page_size", ""), "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    queryset = Case.objects.with_related()
+    queryset = _public_cases()
     ids = _csv(params.get("service_request_id", ""))
     if ids:
         queryset = queryset.filter(number__in=[services.normalise_number(i) for i in ids[:1000]])
@@ -330,6 +330,38 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 _OPEN = {"received", "registered", "dispatched", "handled"}
+# The columns public output reads (never the reporter's): a lean query per request.
+PUBLIC_FIELDS = (
+    "number",
+    "status",
+    "outcome",
+    "description",
+    "received_at",
+    "closed_at",
+    "updated_at",
+    "due_at",
+    "address",
+    "lat",
+    "lon",
+    "media_url",
+    "attributes",
+    "channel",
+    "cell_code",
+    "subdistrict_code",
+    "due_state",
+    "escalation_level",
+    "merged_into",
+    "is_demo",
+    "is_synthetic",
+    "category__code",
+    "category__name",
+    "category__name_en",
+    "department__name",
+)
+
+
+def _public_cases() -> Any:
+    return Case.objects.select_related("category", "department").only(*PUBLIC_FIELDS)
 
 
 def _window(start_text: str, end_text: str) -> tuple[datetime, datetime]:
@@ -456,8 +488,10 @@ def _request_item(case: Case, extensions: bool) -> dict[str, Any]:
 @open311("GET")
 def request_detail(request: HttpRequest, request_id: str, *, fmt: str) -> HttpResponse:
     extensions = request.GET.get("extensions", "").lower() == "true"
-    queryset = Case.objects.with_related().select_related("merged_into", "booking_slot")
-    case = queryset.filter(number=services.normalise_number(request_id)).first()
+    found = list(
+        _public_cases().filter(number=services.normalise_number(request_id)).order_by()[:1]
+    )
+    case = found[0] if found else None
     if case is None:
         raise NotFoundError(
             f"There is no service request {request_id!r}.",

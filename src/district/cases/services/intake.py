@@ -372,13 +372,15 @@ def create_case(
     point: tuple[float, float] | None = None
     if has_lon:
         point = (_coordinate(lon, "long"), _coordinate(lat, "lat"))
-        location = geo.require_in_district(point[0], point[1], field_name="lat")
+        location = geo.require_in_district_cached(point[0], point[1], field_name="lat")
         located_by = "point"
     elif address:
         place = lookup_address(address)
         if place is not None:
             point = (place[1], place[2])
-            location = geo.require_in_district(point[0], point[1], field_name="address_string")
+            location = geo.require_in_district_cached(
+                point[0], point[1], field_name="address_string"
+            )
             located_by = f"address: {place[0]}"[:120]
     else:
         raise InputError(
@@ -448,62 +450,70 @@ def create_case(
     if retried is not None:
         return IntakeResult(case=retried, created=False)
     access_key = secrets.token_urlsafe(16) if reporter is None and channel == Channel.WEB else ""
-    try:
-        with photo_batch() as photos, transaction.atomic():
-            case = _insert(
-                info=info,
-                now=now,
-                channel=channel,
-                title=title,
-                description=description,
-                attributes=cleaned_attributes,
-                point=point,
-                location=location,
-                address=address,
-                located_by=located_by,
-                reporter=reporter,
-                anonymous=anonymous,
-                reporter_name=reporter_name,
-                reporter_phone=reporter_phone,
-                reporter_email=reporter_email,
-                device_id=str(device_id or "")[:100],
-                account_id=str(account_id or "")[:100],
-                access_key=access_key,
-                media_url=media_url,
-                submitted_by=submitted_by[:120],
-                subject_name=subject_name,
-                subject_licence=subject_licence,
-                source_ref=str(source_ref or "")[:100],
-                idempotency_key=idempotency_key,
-                fingerprint=fingerprint,
-                is_demo=is_demo,
-            )
-            event = record_event(
-                case,
-                CaseEvent.Kind.RECEIVED,
-                at=now,
-                by=by,
-                label=submitted_by or ("resident" if reporter else channel),
-                to_status=Status.RECEIVED,
-                data={"channel": channel},
-            )
-            if photo_data is not None:
-                photos.save(
-                    case=case,
-                    content=photo_data[0],
-                    content_type=photo_data[1],
-                    extension=photo_data[2],
-                    event=event,
-                    by=reporter or by,
-                    public=False,
+    for _attempt in range(3):
+        number = _new_number(now)
+        try:
+            with photo_batch() as photos, transaction.atomic():
+                case = _insert(
+                    number=number,
+                    info=info,
+                    now=now,
+                    channel=channel,
+                    title=title,
+                    description=description,
+                    attributes=cleaned_attributes,
+                    point=point,
+                    location=location,
+                    address=address,
+                    located_by=located_by,
+                    reporter=reporter,
+                    anonymous=anonymous,
+                    reporter_name=reporter_name,
+                    reporter_phone=reporter_phone,
+                    reporter_email=reporter_email,
+                    device_id=str(device_id or "")[:100],
+                    account_id=str(account_id or "")[:100],
+                    access_key=access_key,
+                    media_url=media_url,
+                    submitted_by=submitted_by[:120],
+                    subject_name=subject_name,
+                    subject_licence=subject_licence,
+                    source_ref=str(source_ref or "")[:100],
+                    idempotency_key=idempotency_key,
+                    fingerprint=fingerprint,
+                    is_demo=is_demo,
                 )
-    except IntegrityError:
-        # A concurrent retry with the same key won the race: answer with its case.
-        retried = _find_retry(idempotency_key, fingerprint, now)
-        if retried is None:
-            raise
-        return IntakeResult(case=retried, created=False)
-    return IntakeResult(case=case, created=True, access_key=access_key)
+                event = record_event(
+                    case,
+                    CaseEvent.Kind.RECEIVED,
+                    at=now,
+                    by=by,
+                    label=submitted_by or ("resident" if reporter else channel),
+                    to_status=Status.RECEIVED,
+                    data={"channel": channel},
+                )
+                if photo_data is not None:
+                    photos.save(
+                        case=case,
+                        content=photo_data[0],
+                        content_type=photo_data[1],
+                        extension=photo_data[2],
+                        event=event,
+                        by=reporter or by,
+                        public=False,
+                    )
+        except IntegrityError:
+            # A concurrent retry with the same key won the race: answer with its case.
+            retried = _find_retry(idempotency_key, fingerprint, now)
+            if retried is not None:
+                return IntakeResult(case=retried, created=False)
+            if not Case.objects.filter(number=number).exists():
+                raise
+            continue  # the random case number was taken (1 in 10^9 a day): draw again
+        return IntakeResult(case=case, created=True, access_key=access_key)
+    raise ConflictError(  # pragma: no cover - three collisions in a row
+        "Could not find a free case number; send the report again.", field="number"
+    )
 
 
 def _find_retry(key: str | None, fingerprint: str, now: datetime) -> Case | None:
@@ -528,6 +538,7 @@ def _find_retry(key: str | None, fingerprint: str, now: datetime) -> Case | None
 
 def _insert(
     *,
+    number: str,
     info: CategoryInfo,
     now: datetime,
     point: tuple[float, float] | None,
@@ -569,20 +580,9 @@ def _insert(
     )
     enter_stage(case, Stage.REGISTER, now)
     case.deadline_provisional = case.deadline_provisional or provisional
-    for _attempt in range(5):
-        case.number = _new_number(now)
-        try:
-            with transaction.atomic():
-                case.save(force_insert=True)
-            return case
-        except IntegrityError:
-            if Case.objects.filter(number=case.number).exists():
-                case.pk = None
-                continue
-            raise
-    raise ConflictError(  # pragma: no cover - 32^6 numbers a day
-        "Could not find a free case number; try again.", field="number"
-    )
+    case.number = number
+    case.save(force_insert=True)
+    return case
 
 
 def check_access_key(case: Case, key: str) -> bool:

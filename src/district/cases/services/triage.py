@@ -173,7 +173,7 @@ def locate_case(
     access.require(by, "register_case", "locate cases")
     case = _lock(case, version)
     _require_status(case, (Status.RECEIVED, Status.REGISTERED), "moved")
-    location = geo.require_in_district(float(lon), float(lat), field_name="location")
+    location = geo.require_in_district_cached(float(lon), float(lat), field_name="location")
     now = timezone.now()
     case.lon, case.lat = float(lon), float(lat)
     case.cell_code = location.cell_code or ""

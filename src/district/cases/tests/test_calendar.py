@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from district.cases import services
 from district.cases.models import CalendarYear
@@ -49,7 +50,9 @@ def test_a_missing_year_gives_a_provisional_deadline_never_an_error():
     assert services.working_hours_between(at(2026, 12, 31, 9), at(2027, 1, 4, 12)) == 17.0
     status = services.calendar_status(today=date(2026, 11, 28))
     assert status.missing_years == (2027,)
-    assert "2027" in status.warning and "provisional" in status.warning
+    assert "2027" in status.warning and "暂定" in status.warning  # the interface's language
+    with translation.override("en"):
+        assert "marked provisional" in status.warning
 
 
 def test_entering_the_year_recomputes_provisional_deadlines(cast):

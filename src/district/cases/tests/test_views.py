@@ -109,7 +109,7 @@ def test_tracking_shows_public_details_to_everyone_and_private_ones_to_the_repor
         Client().get("/cases/track/?number=" + case.number.replace("-", "").lower()).status_code
         == 302
     )
-    assert "no case" in Client().get("/cases/track/?number=000000-AAAAAA").content.decode()
+    assert "没有这个编号的案件" in Client().get("/cases/track/?number=000000-AAAAAA").content.decode()
     assert Client().get("/cases/track/999999-ZZZZZZ/").status_code == 404
 
 

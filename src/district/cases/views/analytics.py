@@ -107,7 +107,7 @@ def hotspots(request: HttpRequest) -> HttpResponse:
             "row": r,
             "spark": charts.sparkline(r.history, title=f"{r.cell_code} {r.category_code}"),
         }
-        for r in report.rows[:100]
+        for r in report.rows[: (200 if request.GET.get("all") else 40)]
     ]
     weeks = (
         [
