@@ -8,8 +8,11 @@ its photo in one transaction: a refused report leaves nothing behind, not even a
 
 Retried submissions are idempotent: with an ``idempotency_key`` (the web form sends one,
 Open311 clients may send an ``Idempotency-Key`` header) the same key gives the same case,
-and the same key with different content is a conflict. Without a key, an identical report
-from the same source within ``RETRY_WINDOW`` is taken as a retry.
+and the same key with different content is a conflict. Without a key, the report's
+fingerprint (its content and source) and its ten-minute window make the key, so an
+identical report sent again within the window, or within a minute of the window's start
+for one sent just before it, gives the same case. Either way the key is UNIQUE in the
+database, so two concurrent retries cannot both create a case.
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ from district.geo import services as geo
 MAX_DESCRIPTION = 4000  # Open311 caps descriptions at 4,000 characters
 MAX_TITLE = 100
 MAX_ADDRESS = 200
-RETRY_WINDOW = timedelta(minutes=10)
+RETRY_WINDOW_S = 600  # implicit retries: the same fingerprint in the same ten minutes
+RETRY_GRACE_S = 60  # … or in the previous window, when sent within a minute of its end
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
@@ -446,7 +450,11 @@ def create_case(
             source_ref,
         ]
     )
-    retried = _find_retry(idempotency_key, fingerprint, now)
+    if idempotency_key is None:
+        idempotency_key, previous = _implicit_keys(fingerprint, now)
+        retried = _find_retry(previous, fingerprint, now) if previous else None
+    else:
+        retried = _find_retry(idempotency_key, fingerprint, now)
     if retried is not None:
         return IntakeResult(case=retried, created=False)
     access_key = secrets.token_urlsafe(16) if reporter is None and channel == Channel.WEB else ""
@@ -516,24 +524,28 @@ def create_case(
     )
 
 
+def _implicit_keys(fingerprint: str, now: datetime) -> tuple[str, str | None]:
+    """The key of this report's window, and of the previous one near a window's start."""
+    bucket = int(now.timestamp()) // RETRY_WINDOW_S
+    key = f"fp:{fingerprint[:48]}:{bucket}"
+    near_start = int(now.timestamp()) - bucket * RETRY_WINDOW_S < RETRY_GRACE_S
+    return key, f"fp:{fingerprint[:48]}:{bucket - 1}" if near_start else None
+
+
 def _find_retry(key: str | None, fingerprint: str, now: datetime) -> Case | None:
-    if key is not None:
-        existing = Case.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            return None
-        if existing.fingerprint != fingerprint:
-            raise ConflictError(
-                f"This submission (key {key[:20]!r}) was already used for another report, "
-                f"case {existing.number}.",
-                field="idempotency_key",
-                fix="Reload the form to send a new report.",
-            )
-        return existing
-    return (
-        Case.objects.filter(fingerprint=fingerprint, received_at__gte=now - RETRY_WINDOW)
-        .order_by("-received_at")
-        .first()
-    )
+    if key is None:
+        return None
+    existing = Case.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.fingerprint != fingerprint:
+        raise ConflictError(
+            f"This submission (key {key[:20]!r}) was already used for another report, "
+            f"case {existing.number}.",
+            field="idempotency_key",
+            fix="Reload the form to send a new report.",
+        )
+    return existing
 
 
 def _insert(

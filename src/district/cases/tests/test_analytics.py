@@ -160,7 +160,7 @@ def test_duplicates_need_the_same_category_place_and_time(report):
 
 def test_classification_suggests_categories_and_departments():
     suggestions = services.suggest_categories("健身房跑路了，会员卡里的钱退不了")
-    assert suggestions[0].category.code == "FW0401"
+    assert suggestions[0].category is not None and suggestions[0].category.code == "FW0401"
     assert suggestions[0].label == "商贸旅游"
     assert suggestions[0].department_id is not None
     assert services.suggest_categories("  ") == []

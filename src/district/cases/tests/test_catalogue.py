@@ -55,9 +55,15 @@ def test_limits_come_from_the_minor_class_the_major_class_or_the_default():
         services.set_time_limit(category_code="SJ0101", stage="handle", working_hours=0)
 
 
+def route_pk(info: services.CategoryInfo, cell: str, subdistrict: str) -> int:
+    department = services.route(info, cell_code=cell, subdistrict_code=subdistrict)
+    assert department is not None
+    return department
+
+
 def test_routing_takes_the_most_specific_rule(cast):
     info = services.get_service("SJ0201")
-    cell = geo.locate(*ZHONGSHAN_PARK).cell_code
+    cell = geo.locate(*ZHONGSHAN_PARK).cell_code or ""
     assert services.route(info, cell_code=cell, subdistrict_code="") is not None
     default = services.route(info, cell_code=cell, subdistrict_code="")
     services.set_routing_rule(
@@ -70,18 +76,9 @@ def test_routing_takes_the_most_specific_rule(cast):
         category_code="SJ0201", department_code="greening", cell_code=cell, by=cast.supervisor
     )
     info = services.get_service("SJ0201")
-    assert (
-        services.catalogue().department_codes[
-            services.route(info, cell_code=cell, subdistrict_code="310105001000")
-        ]
-        == "greening"
-    )
-    assert (
-        services.catalogue().department_codes[
-            services.route(info, cell_code="other", subdistrict_code="310105001000")
-        ]
-        == "sub-310105001000"
-    )
+    codes = services.catalogue().department_codes
+    assert codes[route_pk(info, cell, "310105001000")] == "greening"
+    assert codes[route_pk(info, "other", "310105001000")] == "sub-310105001000"
     assert services.route(info, cell_code="other", subdistrict_code="") == default
     rule = RoutingRule.objects.get(cell_code=cell)
     services.delete_routing_rule(rule_id=rule.pk, by=cast.supervisor)
@@ -102,7 +99,7 @@ def test_routing_takes_the_most_specific_rule(cast):
 
 
 def test_a_new_report_follows_the_routing_table(cast, report):
-    cell = geo.locate(*ZHONGSHAN_PARK).cell_code
+    cell = geo.locate(*ZHONGSHAN_PARK).cell_code or ""
     services.set_routing_rule(
         category_code="SJ0101", department_code="sub-310105001000", cell_code=cell, by=None
     )

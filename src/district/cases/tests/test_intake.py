@@ -136,7 +136,8 @@ def test_an_unknown_address_waits_for_a_pin(report, cast):
         case=case, by=cast.dispatcher, lon=ZHONGSHAN_PARK[0], lat=ZHONGSHAN_PARK[1]
     )
     case.refresh_from_db()
-    assert case.cell_code and case.routed_department.code == "greening"
+    assert case.cell_code and case.routed_department is not None
+    assert case.routed_department.code == "greening"
     services.register_case(case=case, by=cast.dispatcher)
 
 
@@ -157,7 +158,7 @@ def test_a_photo_is_kept_private_and_checked_by_content(report):
     case = report(photo=SimpleUploadedFile("p.png", PNG, content_type="image/png"))
     stored = Photo.objects.get(case=case)
     assert stored.content_type == "image/png" and not stored.public
-    assert stored.event.kind == "received"
+    assert stored.event is not None and stored.event.kind == "received"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-import xmltodict
+import xmltodict  # type: ignore[import-untyped]
 from django.test import Client
 from georeport import GeoReport
 from requests.structures import CaseInsensitiveDict
@@ -32,10 +32,12 @@ ROOT = "http://testserver/open311/v2"
 class DjangoAdapter(requests.adapters.BaseAdapter):
     """Send a prepared ``requests`` request to the Django app and wrap its answer."""
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         url = urlsplit(request.url or "")
         path = url.path + (f"?{url.query}" if url.query else "")
-        headers = {
+        headers: dict[str, Any] = {
             "HTTP_" + k.upper().replace("-", "_"): v
             for k, v in request.headers.items()
             if k.lower() not in ("content-type", "content-length", "host")
@@ -45,7 +47,7 @@ class DjangoAdapter(requests.adapters.BaseAdapter):
             request.method or "GET",
             path,
             data=body or b"",
-            content_type=request.headers.get("Content-Type", ""),
+            content_type=str(request.headers.get("Content-Type", "")),
             **headers,
         )
         response = requests.Response()
@@ -242,8 +244,8 @@ def _now():
 def errors(response: requests.Response) -> list[dict[str, Any]]:
     if response.headers["Content-Type"].startswith("text/xml"):
         parsed = xmltodict.parse(response.content)["errors"]["error"]
-        return parsed if isinstance(parsed, list) else [parsed]
-    return response.json()
+        return list(parsed) if isinstance(parsed, list) else [parsed]
+    return list(response.json())
 
 
 @pytest.mark.parametrize(

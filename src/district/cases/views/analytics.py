@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,20 @@ from district.cases.services import access
 from district.cases.views.common import base_context, language, to_json
 from district.core.errors import DistrictError
 from district.geo import services as geo
+
+_GRID_CACHE_S = 300.0
+_grid: tuple[float, dict[str, Any]] | None = None
+
+
+def _cell_geometries() -> dict[str, Any]:
+    """Grid cell code → GeoJSON geometry, kept for five minutes (the grid rarely changes)."""
+    global _grid
+    now = time.monotonic()
+    if _grid is None or now - _grid[0] > _GRID_CACHE_S:
+        features = geo.grid_geojson()["features"]
+        _grid = (now, {f["properties"]["code"]: f["geometry"] for f in features})
+    return _grid[1]
+
 
 ON_TIME_TARGET = 0.90  # 按时办结率 > 90 %, a usual municipal assessment threshold
 SATISFACTION_TARGET = 0.85  # 满意率 ≥ 85 %
@@ -79,16 +94,19 @@ def hotspots(request: HttpRequest) -> HttpResponse:
     english = language() == "en"
     cells = {r.cell_code for r in report.rows}
     features = []
-    for feature in geo.grid_geojson()["features"]:
-        code = feature["properties"]["code"]
-        if code not in cells:
+    geometries = _cell_geometries()
+    by_cell: dict[str, list[Any]] = {}
+    for r in report.rows:
+        by_cell.setdefault(r.cell_code, []).append(r)
+    for code in sorted(cells):
+        if code not in geometries:
             continue
-        rows = [r for r in report.rows if r.cell_code == code]
+        rows = by_cell[code]
         best = max(rows, key=lambda r: (r.flag, r.score))
         features.append(
             {
                 "type": "Feature",
-                "geometry": feature["geometry"],
+                "geometry": geometries[code],
                 "properties": {
                     "code": code,
                     "flag": any(r.flag for r in rows),
