@@ -22,11 +22,10 @@ def as_user(user) -> Client:
 
 
 def fetch(client: Client, path: str) -> int:
-    """GET a file response, read it and close it; its status."""
+    """GET a file response and read it to the end (which closes the file); its status."""
     response = client.get(path)
     if response.streaming:
         b"".join(getattr(response, "streaming_content"))  # noqa: B009
-    response.close()
     return response.status_code
 
 
