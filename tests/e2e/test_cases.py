@@ -25,7 +25,7 @@ def test_report_dispatch_handle_verify_rate(page: Any, login: Any) -> None:
     assert "121.424" in page.locator("[data-testid=pin-status]").inner_text()
     text = "中山公园北门旁边的人行道上有一堆暴露垃圾，已经两天没人清理。"
     page.fill("textarea[name=description]", text)
-    page.wait_for_selector("#suggestions button.suggestion", timeout=20_000)
+    page.wait_for_selector("#suggestions button.suggestion", timeout=60_000)
     first = page.locator("#suggestions button.suggestion").first
     assert first.get_attribute("data-code") == "SJ0101"
     first.click()

@@ -55,6 +55,12 @@ def load_demo(*, data_dir: Path, log: Callable[[str], None]) -> None:
     log(f"cases: working-day calendar {years[0]}–{years[-1]} (seeded from chinese-calendar)")
     if status.warning:
         log(f"cases: WARNING {status.warning}")
+    if not services.model_path().exists():
+        trained = services.train_model_file()
+        log(
+            f"cases: classifier trained on {trained.messages} messages → {trained.path} "
+            f"(sha256 {trained.sha256[:12]}…)"
+        )
     now = timezone.now()
     slots = services.ensure_booking_slots(category_code="FW0101", start=now)
     log(f"cases: {slots} new bulky-waste pickup slots")
