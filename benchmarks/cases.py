@@ -127,9 +127,12 @@ def serve() -> tuple[str, int, Any]:
 class Http:
     """One keep-alive HTTP/1.1 connection."""
 
+    opened: list[Http] = []
+
     def __init__(self, host: str, port: int, cookie: str = "") -> None:
         self.conn = http.client.HTTPConnection(host, port, timeout=120)
         self.cookie = cookie
+        Http.opened.append(self)
 
     def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
         headers = {"Host": "127.0.0.1"}
@@ -381,6 +384,9 @@ def main() -> None:
         rounds=min(args.rounds, pages),
         cookie=cookie,
     )
+    for opened in Http.opened:
+        opened.conn.close()
+    time.sleep(0.5)
     server.close()
 
     from django.db import connection as db

@@ -21,7 +21,9 @@ Endpoints (each in ``.json`` and ``.xml``): ``discovery``, ``services``,
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
@@ -197,6 +199,17 @@ def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResp
 # --- requests ---------------------------------------------------------------------------------
 
 
+# Keys that authenticated are remembered for a few seconds, so a client posting many
+# reports costs one key lookup per KEY_CACHE_S rather than one per report; a key revoked
+# in another process stops working within that time. Failures are never remembered.
+KEY_CACHE_S = 10.0
+_keys: dict[str, tuple[float, ApiKey]] = {}
+
+
+def forget_api_keys() -> None:
+    _keys.clear()
+
+
 def _api_key(request: HttpRequest) -> ApiKey:
     raw = (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
     if not raw:
@@ -205,7 +218,16 @@ def _api_key(request: HttpRequest) -> ApiKey:
             field="api_key",
             fix="Send the key the district issued you as api_key (in the body or the query).",
         )
-    return accounts.authenticate_api_key(raw)
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    now = time.monotonic()
+    remembered = _keys.get(digest)
+    if remembered is not None and now - remembered[0] < KEY_CACHE_S:
+        return remembered[1]
+    key = accounts.authenticate_api_key(raw)
+    if len(_keys) > 10_000:
+        _keys.clear()
+    _keys[digest] = (now, key)
+    return key
 
 
 @open311("GET", "POST")

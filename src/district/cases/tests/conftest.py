@@ -27,11 +27,13 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 @pytest.fixture(autouse=True)
 def fresh_caches() -> None:
     """Each test starts from the database, not from another test's cached catalogue."""
+    from district.cases.open311.views import forget_api_keys
     from district.cases.services.calendar import invalidate_calendar
     from district.cases.services.catalogue import invalidate_catalogue
 
     invalidate_calendar()
     invalidate_catalogue()
+    forget_api_keys()
 
 
 @pytest.fixture(autouse=True)

@@ -277,6 +277,17 @@ def test_bad_posts_are_refused_with_the_spec_error_list_and_nothing_written(
     assert Case.objects.count() == before
 
 
+def test_a_revoked_key_is_refused_once_its_short_memory_expires(http, api_key, monkeypatch):
+    from district.accounts.services import revoke_api_key
+    from district.cases.open311 import views
+
+    assert post("json", REPORT, key=api_key).status_code == 201
+    revoke_api_key(prefix=api_key[:12])
+    monkeypatch.setattr(views, "KEY_CACHE_S", 0.0)
+    refused = post("json", {**REPORT, "description": "再报一件"}, key=api_key)
+    assert refused.status_code == 403 and "revoked" in errors(refused)[0]["description"]
+
+
 def test_a_repeated_post_is_idempotent(http, api_key):
     first = post("json", REPORT, key=api_key)
     again = post("json", REPORT, key=api_key)
