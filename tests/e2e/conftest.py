@@ -37,6 +37,7 @@ DEMO_PASSWORD = "district-demo"
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist turns the xdist_group mark into a group
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     browser_available = Path(CHROMIUM).exists()

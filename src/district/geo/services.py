@@ -1392,3 +1392,90 @@ def get_cell(code: str) -> GridCell:
 
 def list_subdistricts() -> list[Subdistrict]:
     return list(Subdistrict.objects.all())
+
+
+# --- a cached locator for hot paths (case intake) -------------------------------------------
+
+LOCATOR_CACHE_S = 60.0
+
+
+@dataclass(frozen=True)
+class _Locator:
+    boundary: BaseGeometry
+    district_name: str
+    district_name_en: str
+    lattice: gridlib.Lattice | None
+    forward: Transformer | None
+    # lattice index → (cell code, subdistrict code, subdistrict name)
+    cells: dict[int, tuple[str, str | None, str | None]]
+
+
+_locator: tuple[float, _Locator] | None = None
+
+
+def _build_locator() -> _Locator:
+    district = current_district()
+    index = _cell_index()
+    cells: dict[int, tuple[str, str | None, str | None]] = {}
+    if index is not None:
+        by_pk = {
+            pk: (code, sub_code, sub_name)
+            for pk, code, sub_code, sub_name in GridCell.objects.filter(
+                pk__in=list(index.cells.values())
+            ).values_list("pk", "code", "subdistrict__code", "subdistrict__name")
+        }
+        cells = {i: by_pk[pk] for i, pk in index.cells.items() if pk in by_pk}
+    return _Locator(
+        boundary=district_geometry(),
+        district_name=district.name,
+        district_name_en=district.name_en,
+        lattice=index.lattice if index else None,
+        forward=Transformer.from_crs(4326, index.lattice.epsg, always_xy=True) if index else None,
+        cells=cells,
+    )
+
+
+def require_in_district_cached(lon: float, lat: float, *, field_name: str = "location") -> Location:
+    """:func:`require_in_district` for hot paths such as case intake: the boundary, the
+    lattice and the cell table are read once and kept in the process for up to
+    ``LOCATOR_CACHE_S`` seconds, so locating a point runs no query. A boundary or grid
+    replaced by another process is seen within that time."""
+    global _locator
+    import time
+
+    problem = check_lon_lat(lon, lat)
+    if problem:
+        raise InputError(f"({lon}, {lat}): {problem}", field="location", value=(lon, lat))
+    now = time.monotonic()
+    cached = _locator
+    if cached is None or now - cached[0] > LOCATOR_CACHE_S:
+        cached = (now, _build_locator())
+        _locator = cached
+    locator = cached[1]
+    if not shapely.contains_xy(locator.boundary, lon, lat):
+        raise InputError(
+            f"The point ({lon:.6f}, {lat:.6f}) lies outside {locator.district_name} "
+            f"({locator.district_name_en})",
+            field=field_name,
+            value=(lon, lat),
+            fix="Place the pin inside the district boundary shown on the map.",
+        )
+    cell: tuple[str, str | None, str | None] | None = None
+    if locator.lattice is not None and locator.forward is not None:
+        x, y = locator.forward.transform(lon, lat)
+        lattice_index = locator.lattice.index_of(float(x), float(y))
+        cell = locator.cells.get(lattice_index) if lattice_index is not None else None
+    return Location(
+        lon=lon,
+        lat=lat,
+        in_district=True,
+        cell_code=cell[0] if cell else None,
+        subdistrict_code=cell[1] if cell else None,
+        subdistrict_name=cell[2] if cell else None,
+    )
+
+
+def forget_locator() -> None:
+    """Drop the cached locator (after importing a boundary or building a grid in tests)."""
+    global _locator
+    _locator = None

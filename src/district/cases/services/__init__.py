@@ -1,0 +1,180 @@
+"""The cases app's write path and the reads other apps use.
+
+Views, the JSON API, Open311, admin actions and ``district cases`` all call these functions;
+nothing else writes cases. Each is keyword-only, validates before it saves, runs in a
+transaction and raises ``district.core.errors`` types.
+
+For other apps (call these, never the tables):
+
+* participation → ``create_case(category_code=…, channel="participation", source_ref=…,
+  description=…, lon=…, lat=…)`` turns a suggestion into a case; ``hotspots(week=…,
+  flagged_only=True)`` and ``hotspot_cases(...)`` find the grid cells whose complaints
+  jumped, to open a consultation there; ``deadline_after(start, working_days=…)``,
+  ``working_hours_between`` and ``calendar_status`` give reply deadlines on the platform's
+  working-day calendar.
+* custody → ``complaints_about_merchant(start=…, end=…, licence=…, name=…)``.
+* indicators → ``kpi_summary(start=…, end=…)``: on-time rate, satisfaction rate, repeat
+  rate, mean handling time in working hours.
+"""
+
+from district.cases.services.analytics import (
+    CampaignResult,
+    DuplicateMatch,
+    Hotspot,
+    HotspotReport,
+    KpiReport,
+    KpiRow,
+    MerchantComplaint,
+    MerchantComplaints,
+    campaign_result,
+    complaints_about_merchant,
+    create_campaign,
+    hotspot_cases,
+    hotspots,
+    kpi_report,
+    kpi_summary,
+    suggest_duplicates_for,
+    this_week,
+)
+from district.cases.services.calendar import (
+    CalendarStatus,
+    Deadline,
+    calendar_status,
+    deadline_after,
+    enter_calendar_year,
+    parse_calendar_lines,
+    seed_calendar_from_package,
+    work_calendar,
+    working_hours_between,
+)
+from district.cases.services.catalogue import (
+    Catalogue,
+    CategoryInfo,
+    catalogue,
+    delete_routing_rule,
+    ensure_booking_slots,
+    get_service,
+    import_catalogue,
+    import_routing,
+    open_slots,
+    route,
+    set_routing_rule,
+    set_time_limit,
+)
+from district.cases.services.classifier import (
+    CategorySuggestion,
+    classify_file,
+    get_classifier,
+    model_path,
+    suggest_categories,
+    train_model_file,
+)
+from district.cases.services.deadlines import (
+    SweepReport,
+    recompute_provisional_deadlines,
+    sweep_deadlines,
+)
+from district.cases.services.intake import (
+    IntakeResult,
+    check_access_key,
+    create_case,
+    lookup_address,
+    normalise_number,
+)
+from district.cases.services.triage import (
+    add_note,
+    locate_case,
+    merge_case,
+    recategorise_case,
+    split_case,
+    unmerge_case,
+)
+from district.cases.services.workflow import (
+    decide_extension,
+    dispatch_case,
+    escalate_case,
+    get_case,
+    handle_case,
+    rate_case,
+    register_case,
+    reject_case,
+    reopen_case,
+    request_extension,
+    return_case,
+    supervise_case,
+    verify_case,
+)
+
+__all__ = [
+    "CalendarStatus",
+    "CampaignResult",
+    "Catalogue",
+    "CategoryInfo",
+    "CategorySuggestion",
+    "Deadline",
+    "DuplicateMatch",
+    "Hotspot",
+    "HotspotReport",
+    "IntakeResult",
+    "KpiReport",
+    "KpiRow",
+    "MerchantComplaint",
+    "MerchantComplaints",
+    "SweepReport",
+    "add_note",
+    "calendar_status",
+    "campaign_result",
+    "catalogue",
+    "check_access_key",
+    "classify_file",
+    "complaints_about_merchant",
+    "create_campaign",
+    "create_case",
+    "deadline_after",
+    "decide_extension",
+    "delete_routing_rule",
+    "dispatch_case",
+    "ensure_booking_slots",
+    "enter_calendar_year",
+    "escalate_case",
+    "get_case",
+    "get_classifier",
+    "get_service",
+    "handle_case",
+    "hotspot_cases",
+    "hotspots",
+    "import_catalogue",
+    "import_routing",
+    "kpi_report",
+    "kpi_summary",
+    "locate_case",
+    "lookup_address",
+    "merge_case",
+    "model_path",
+    "normalise_number",
+    "open_slots",
+    "parse_calendar_lines",
+    "rate_case",
+    "recategorise_case",
+    "recompute_provisional_deadlines",
+    "register_case",
+    "reject_case",
+    "reopen_case",
+    "request_extension",
+    "return_case",
+    "route",
+    "seed_calendar_from_package",
+    "set_routing_rule",
+    "set_time_limit",
+    "split_case",
+    "suggest_categories",
+    "suggest_duplicates_for",
+    "supervise_case",
+    "sweep_deadlines",
+    "this_week",
+    "train_model_file",
+    "unmerge_case",
+    "verify_case",
+    "work_calendar",
+    "working_hours_between",
+]
