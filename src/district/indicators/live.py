@@ -24,8 +24,11 @@ import logging
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
+
+from django.utils import timezone
 
 from district.core.errors import DistrictError, InputError
 from district.geo.categories import CATEGORIES
@@ -62,15 +65,30 @@ class Reading:
 Extractor = Callable[[str, Any], list[Reading]]
 
 
+def _no_arguments() -> dict[str, Any]:
+    return {}
+
+
+def last_twelve_months() -> dict[str, Any]:
+    """``start``/``end`` keyword arguments for the year up to today (Asia/Shanghai)."""
+    today = timezone.localdate()
+    return {"start": today - timedelta(days=364), "end": today}
+
+
 @dataclass(frozen=True)
 class LiveProvider:
-    """Where an indicator's live figure comes from and how to read it."""
+    """Where an indicator's live figure comes from and how to read it.
+
+    ``arguments`` gives the keyword arguments of the call (a period, say), computed when
+    the provider runs.
+    """
 
     indicator: str
     module: str
     function: str
     extract: Extractor
     describe: str
+    arguments: Callable[[], dict[str, Any]] = _no_arguments
 
     @property
     def dotted(self) -> str:
@@ -263,16 +281,19 @@ def _builtin() -> Iterator[LiveProvider]:
         "case_on_time_rate",
         cases,
         "kpi_summary",
-        field_reader("on_time_rate", "percent", extra=("closed", "on_time")),
-        "kpi_summary()['on_time_rate']: percent of closed cases closed within their "
-        "working-time deadline",
+        field_reader("on_time_rate", "percent", scale=100, extra=("closed", "closed_on_time")),
+        "kpi_summary(start, end).on_time_rate: share (0-1) of cases closed in the last twelve "
+        "months that were closed within their working-time deadline",
+        last_twelve_months,
     )
     yield LiveProvider(
         "case_satisfaction_rate",
         cases,
         "kpi_summary",
-        field_reader("satisfaction_rate", "percent", extra=("rated", "satisfied")),
-        "kpi_summary()['satisfaction_rate']: percent of rated cases rated satisfied",
+        field_reader("satisfaction_rate", "percent", scale=100, extra=("rated", "satisfied")),
+        "kpi_summary(start, end).satisfaction_rate: share (0-1) of cases rated in the last "
+        "twelve months that were rated satisfied",
+        last_twelve_months,
     )
     yield LiveProvider(
         "life_circle_coverage",
@@ -353,7 +374,7 @@ def run_providers(selected: list[LiveProvider] | None = None) -> list[ProviderRe
                 continue
             if provider.dotted not in calls:
                 try:
-                    calls[provider.dotted] = (True, function())
+                    calls[provider.dotted] = (True, function(**provider.arguments()))
                 except DistrictError as exc:
                     calls[provider.dotted] = (False, exc)
             ok, result = calls[provider.dotted]

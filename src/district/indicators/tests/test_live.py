@@ -1,8 +1,9 @@
 """Live figures: computed through other apps' service functions when those exist.
 
-The geo app exists, so the district's land area is live. The other apps are being built in
-parallel: their providers wait, naming the function they wait for. A fake app module shows
-what happens once a function lands, and a provider registered here shows the registry.
+The district's land area comes from geo, the case KPIs from cases, the coverage from
+lifecircle and the suggestions from participation, each through its service function. A
+provider whose function does not exist waits, naming the function it waits for; fake app
+modules show the contract's edges, and a provider registered here shows the registry.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def test_a_function_that_lands_is_used(loaded, monkeypatch):
     _fake_app(
         monkeypatch,
         "district.cases.services",
-        kpi_summary=lambda: {"on_time_rate": 91.5, "satisfaction_rate": 96.25, "closed": 400},
+        kpi_summary=lambda **_: {"on_time_rate": 0.915, "satisfaction_rate": 0.9625, "closed": 400},
     )
     _fake_app(
         monkeypatch,
@@ -98,9 +99,9 @@ def test_a_function_that_lands_is_used(loaded, monkeypatch):
     )
     outcomes = _outcomes()
     on_time = outcomes["case_on_time_rate"].stored[0]
-    assert (on_time.value, on_time.unit) == (91.5, "percent")
+    assert (on_time.value, on_time.unit) == (pytest.approx(91.5), "percent")
     assert on_time.detail == {"closed": 400, "key": "on_time_rate"}
-    assert outcomes["case_satisfaction_rate"].stored[0].value == 96.25
+    assert outcomes["case_satisfaction_rate"].stored[0].value == pytest.approx(96.25)
     coverage = {f.breakdown: f for f in outcomes["life_circle_coverage"].stored}
     assert set(coverage) == {"kindergarten", "health"}  # None means no figure yet
     assert (coverage["health"].breakdown_zh, coverage["health"].breakdown_en) == (
@@ -144,8 +145,8 @@ def test_a_provider_registered_by_an_app(loaded):
 
 
 def test_an_unchanged_figure_moves_its_time_and_a_changed_one_adds_a_row(loaded, monkeypatch):
-    rate = {"on_time_rate": 90.0}
-    _fake_app(monkeypatch, "district.cases.services", kpi_summary=lambda: rate)
+    rate = {"on_time_rate": 0.90}
+    _fake_app(monkeypatch, "district.cases.services", kpi_summary=lambda **_: rate)
     start = timezone.now()
     services.refresh_live_figures(now=start)
     services.refresh_live_figures(now=start + timedelta(hours=1))
@@ -153,11 +154,14 @@ def test_an_unchanged_figure_moves_its_time_and_a_changed_one_adds_a_row(loaded,
     assert rows.count() == 1
     row = rows.get()
     assert (row.first_computed_at, row.computed_at) == (start, start + timedelta(hours=1))
-    rate["on_time_rate"] = 92.0
+    rate["on_time_rate"] = 0.92
     services.refresh_live_figures(now=start + timedelta(hours=2))
-    assert [r.value for r in rows.order_by("computed_at")] == [90.0, 92.0]
+    assert [r.value for r in rows.order_by("computed_at")] == [
+        pytest.approx(90.0),
+        pytest.approx(92.0),
+    ]
     latest = LiveFigure.objects.latest_each().get(indicator__code="case_on_time_rate")
-    assert latest.value == 92.0
+    assert latest.value == pytest.approx(92.0)
 
 
 @pytest.mark.parametrize(
@@ -165,19 +169,19 @@ def test_an_unchanged_figure_moves_its_time_and_a_changed_one_adds_a_row(loaded,
     [
         ({"on_time_rate": "high"}, "failed", "on_time_rate='high', which is not a finite number"),
         ({"on_time_rate": 0.93}, "ok", ""),
-        ({"on_time_rate": 93_000}, "failed", "outside 0 to 100"),
+        ({"on_time_rate": 1.5}, "failed", "outside 0 to 100"),
         ({}, "empty", "has no figure yet"),
     ],
 )
 def test_a_broken_contract_is_reported(loaded, monkeypatch, result, status, words):
-    _fake_app(monkeypatch, "district.cases.services", kpi_summary=lambda: result)
+    _fake_app(monkeypatch, "district.cases.services", kpi_summary=lambda **_: result)
     outcome = _outcomes()["case_on_time_rate"]
     assert outcome.status == status
     assert words in outcome.result.reason
 
 
 def test_an_app_error_does_not_stop_the_other_figures(loaded, monkeypatch, caplog):
-    def no_cases_yet():
+    def no_cases_yet(**_):
         raise InputError("No case has been closed yet")
 
     def broken():
@@ -227,3 +231,14 @@ def test_suggestions_answered_on_time_come_from_participation(loaded, settings):
     figure = result.stored[0]
     assert 0 <= figure.value <= 100 and figure.unit == "percent"
     assert figure.detail["received"] > 0
+
+
+def test_case_kpis_come_from_cases_over_the_last_twelve_months(loaded, settings):
+    from district.cases.demo import load_demo
+
+    load_demo(data_dir=settings.DEMO_DATA_DIR, log=lambda _text: None)
+    outcomes = _outcomes()
+    on_time = outcomes["case_on_time_rate"]
+    assert on_time.result.status == "ok", on_time.result.reason
+    assert 0 <= on_time.stored[0].value <= 100
+    assert on_time.stored[0].detail["closed"] > 0
