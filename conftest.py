@@ -18,18 +18,33 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def load_test_geography() -> None:
     """The real Changning geography from data/ (boundary, subdistricts, grid, network,
-    facilities) and the departments."""
+    facilities), the departments and the case catalogue (which other apps file cases in)."""
     from district.accounts.demo import load_demo as load_accounts
+    from district.cases.demo import load_catalogue
     from district.geo.demo import load_demo as load_geo
 
     load_geo(data_dir=settings.DEMO_DATA_DIR, log=lambda _text: None)
     load_accounts(data_dir=settings.DEMO_DATA_DIR, log=lambda _text: None)
+    load_catalogue(data_dir=settings.DEMO_DATA_DIR)
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock():
         load_test_geography()
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> None:
+    """Each test starts from the database, not from another test's cached calendar,
+    catalogue or API keys (tests roll their writes back; process caches would not)."""
+    from district.cases.open311.views import forget_api_keys
+    from district.cases.services.calendar import invalidate_calendar
+    from district.cases.services.catalogue import invalidate_catalogue
+
+    invalidate_calendar()
+    invalidate_catalogue()
+    forget_api_keys()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ and all their reporters are told the outcome.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -48,7 +49,15 @@ from district.cases.services.timeline import (
     notify_reporter,
     record_event,
 )
-from district.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from district.core.errors import (
+    ConflictError,
+    DistrictError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+
+logger = logging.getLogger(__name__)
 
 CaseRef = Case | str
 
@@ -499,6 +508,7 @@ def _close(case: Case, *, now: datetime, by: User | None, note: str) -> CaseEven
     outcome = case.outcome or note
     text = notice_text("closed", number=case.number, outcome=outcome)
     notify_reporter(case, kind="closed", text=text, at=now)
+    _report_closed_to_source(case, outcome=outcome, now=now)
     for child in Case.objects.select_for_update().filter(merged_into=case):
         child.outcome = outcome
         child.department = case.department
@@ -520,7 +530,33 @@ def _close(case: Case, *, now: datetime, by: User | None, note: str) -> CaseEven
             ),
             at=now,
         )
+        _report_closed_to_source(child, outcome=outcome, now=now)
     return event
+
+
+PARTICIPATION_PREFIX = "participation:suggestion:"
+
+
+def _report_closed_to_source(case: Case, *, outcome: str, now: datetime) -> None:
+    """Tell the app a case came from that it is closed: a Ning Lai Shuo suggestion's author
+    follows the case on the suggestion's public timeline."""
+    if not case.source_ref.startswith(PARTICIPATION_PREFIX):
+        return
+    # participation imports cases' services at module level; importing it here, when a
+    # case closes, keeps the two apps free of an import cycle.
+    from district.participation import services as participation
+
+    try:
+        participation.record_case_progress(
+            source_ref=case.source_ref,
+            case_ref=case.number,
+            status=str(Status.CLOSED.label),
+            note=outcome[:2000],
+            closed=True,
+            at=now,
+        )
+    except DistrictError as exc:  # a stale reference must not stop the case from closing
+        logger.warning("case %s: could not report to %s: %s", case.number, case.source_ref, exc)
 
 
 # --- 督办 supervise, 提级 escalate, reopen -------------------------------------------------------

@@ -1,6 +1,6 @@
-"""Fixtures for the cases app: the catalogue loaded once per test database, a cast of
-users (resident, dispatcher, two departments, a grid worker, a supervisor, an outsider)
-and a helper that files a report at a real point of Changning."""
+"""Fixtures for the cases app (the root conftest loads the catalogue once per test
+database): a cast of users (resident, dispatcher, two departments, a grid worker, a
+supervisor, an outsider) and a helper that files a report at a real point of Changning."""
 
 from __future__ import annotations
 
@@ -10,30 +10,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 ZHONGSHAN_PARK = (121.4245, 31.2213)  # a point inside Changning, near Zhongshan Park
 OUTSIDE = (121.4737, 31.2304)  # People's Square, Huangpu: outside the district
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
-    from district.cases.demo import load_catalogue
-
-    with django_db_blocker.unblock():
-        load_catalogue(data_dir=settings.DEMO_DATA_DIR)
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches() -> None:
-    """Each test starts from the database, not from another test's cached catalogue."""
-    from district.cases.open311.views import forget_api_keys
-    from district.cases.services.calendar import invalidate_calendar
-    from district.cases.services.catalogue import invalidate_catalogue
-
-    invalidate_calendar()
-    invalidate_catalogue()
-    forget_api_keys()
 
 
 @pytest.fixture(autouse=True)

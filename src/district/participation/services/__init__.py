@@ -14,7 +14,6 @@ demo call them); they validate first, run in one transaction and raise
 from district.participation.services.calendar import (
     missing_calendar_years,
     reply_deadline,
-    work_calendar,
 )
 from district.participation.services.channels import (
     ChannelFigures,
@@ -140,5 +139,4 @@ __all__ = [
     "suggestion_summary",
     "ungroup_comment",
     "vote_table",
-    "work_calendar",
 ]

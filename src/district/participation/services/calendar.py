@@ -1,32 +1,19 @@
-"""Reply deadlines in working days (工作日), on the platform's shared calendar.
+"""Reply deadlines in working days (工作日), on the platform's one calendar.
 
-The calendar is :class:`district.core.worktime.WorkCalendar`. The ``cases`` app is to keep
-the platform's editable calendar table (seeded from ``chinese-calendar``, with years the
-package does not know entered by administrators) and expose it through a service; until
-that service is on ``main`` this module builds the calendar from the package
-(:func:`~district.core.worktime.calendar_from_package`). :func:`work_calendar` is the one
-place to switch.
-
-The package knows 2004–2026. A deadline that runs into a year nobody has entered is not an
-error: it is counted on weekdays only, marked *provisional*, and staff see a warning
-(:func:`missing_calendar_years`) until the year is entered.
+The calendar is the table the ``cases`` app keeps (seeded from ``chinese-calendar``, with
+years the package does not know entered by administrators), read through its services:
+``cases.services.deadline_after`` and ``calendar_status``. A deadline that runs into a year
+nobody has entered is not an error: it is counted on weekdays only, marked *provisional*,
+and staff see a warning (:func:`missing_calendar_years`) until the year is entered.
 """
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime
 
 from django.utils import timezone
 
-from district.core.worktime import UnknownCalendarYearError, WorkCalendar, calendar_from_package
-
-
-@functools.lru_cache(maxsize=8)
-def work_calendar(years: tuple[int, ...]) -> tuple[WorkCalendar, tuple[int, ...]]:
-    """The calendar for ``years`` and the years it does not know."""
-    calendar, missing = calendar_from_package(years)
-    return calendar, tuple(missing)
+from district.cases import services as cases
 
 
 def reply_deadline(received_at: datetime, working_days: int) -> tuple[datetime, bool]:
@@ -35,23 +22,10 @@ def reply_deadline(received_at: datetime, working_days: int) -> tuple[datetime, 
     Returns ``(deadline, provisional)``; ``provisional`` is True when a year on the way had
     no holiday data, so that year's weekdays were all counted as working days.
     """
-    years = (received_at.year, received_at.year + 1)
-    calendar, missing = work_calendar(years)
-    try:
-        return calendar.add_working_days(received_at, working_days), False
-    except UnknownCalendarYearError:
-        weekdays_only = WorkCalendar(
-            years=sorted({*calendar.years, *missing}),
-            holidays=calendar.holidays,
-            workdays=calendar.workdays,
-            periods=calendar.periods,
-            timezone=calendar.timezone,
-        )
-        return weekdays_only.add_working_days(received_at, working_days), True
+    deadline = cases.deadline_after(received_at, working_days=working_days)
+    return deadline.at, deadline.provisional
 
 
 def missing_calendar_years(today: date | None = None) -> list[int]:
     """This year and the next, those without holiday data: staff are warned while any is."""
-    today = today or timezone.localdate()
-    _calendar, missing = work_calendar((today.year, today.year + 1))
-    return list(missing)
+    return list(cases.calendar_status(today or timezone.localdate()).missing_years)

@@ -18,9 +18,6 @@ and the cases app reports progress back with :func:`record_case_progress`.
 
 from __future__ import annotations
 
-import importlib
-import inspect
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -30,8 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from district.accounts.models import Department
+from district.cases import services as cases
 from district.core.errors import (
-    ConfigurationError,
     ConflictError,
     InputError,
     NotFoundError,
@@ -49,19 +46,6 @@ from district.participation.services.common import (
 )
 
 SOURCE_PREFIX = "participation:suggestion:"
-#: The keyword arguments :func:`convert_suggestion_to_case` offers ``cases.services.create_case``.
-CASE_ARGUMENTS = (
-    "title",
-    "description",
-    "lon",
-    "lat",
-    "channel",
-    "source_ref",
-    "reporter",
-    "anonymous",
-    "category",
-    "created_by",
-)
 
 
 def suggestion_source_ref(number: str) -> str:
@@ -365,26 +349,6 @@ def refer_suggestion(
     )
 
 
-def _create_case_function() -> Callable[..., Any] | None:
-    """``district.cases.services.create_case`` if the cases app offers it, else None."""
-    try:
-        module = importlib.import_module("district.cases.services")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("district.cases.services", "district.cases"):
-            return None
-        raise
-    function = getattr(module, "create_case", None)
-    return function if callable(function) else None
-
-
-def _case_number(result: Any) -> str:
-    for attribute in ("number", "service_request_id", "code", "pk"):
-        value = getattr(result, attribute, None)
-        if value:
-            return str(value)
-    return str(result)
-
-
 @transaction.atomic
 def convert_suggestion_to_case(
     *,
@@ -396,11 +360,12 @@ def convert_suggestion_to_case(
 ) -> Suggestion:
     """File a suggestion that reports a problem as a case in ``cases``, and link the two.
 
-    Calls ``district.cases.services.create_case`` with those of :data:`CASE_ARGUMENTS` its
-    signature accepts (``channel="participation"``, ``source_ref`` =
-    ``participation:suggestion:<number>``, the text, the place, the reporter). The case is
-    created in this transaction: if anything fails, neither changes. The suggestion is
-    answered as referred, with the case number, and the author is told where to follow it.
+    Calls ``cases.services.create_case`` (channel ``participation``, ``source_ref`` =
+    ``participation:suggestion:<number>``, the text, the place, the author). ``category`` is
+    a case category code; left empty, the cases classifier's first suggestion for the text
+    is used. The case is created in this transaction: if anything fails, neither changes.
+    The suggestion is answered as referred, with the case number, and the author is told
+    where to follow it.
     """
     suggestion = _locked(number)
     require_channel_staff(
@@ -408,38 +373,35 @@ def convert_suggestion_to_case(
     )
     if suggestion.status == Suggestion.Status.ANSWERED:
         raise ConflictError(f"Suggestion {suggestion.number} is already answered.", field="status")
-    create_case = _create_case_function()
-    if create_case is None:
-        raise ConfigurationError(
-            "The cases app does not offer create_case on this installation, so a suggestion "
-            "cannot become a case yet.",
+    if suggestion.lon is None or suggestion.lat is None:
+        raise InputError(
+            f"Suggestion {suggestion.number} has no place on the map, and a case needs one.",
             field="case",
-            fix="Route the suggestion to a department instead.",
+            fix="Route the suggestion to a department instead, or ask its author for the place.",
         )
-    offered: dict[str, Any] = {
-        "title": suggestion.title,
-        "description": suggestion.body,
-        "lon": suggestion.lon,
-        "lat": suggestion.lat,
-        "channel": "participation",
-        "source_ref": suggestion_source_ref(suggestion.number),
-        "reporter": suggestion.author,
-        "anonymous": suggestion.anonymous,
-        "category": category or None,
-        "created_by": by,
-    }
-    parameters = inspect.signature(create_case).parameters
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
-    arguments = {k: v for k, v in offered.items() if takes_any or k in parameters}
-    try:
-        result = create_case(**arguments)
-    except TypeError as exc:
-        raise ConfigurationError(
-            f"cases.services.create_case refused the arguments {sorted(arguments)}: {exc}",
-            field="case",
-            fix="Align the cases app's create_case with participation's CASE_ARGUMENTS.",
-        ) from exc
-    case_ref = _case_number(result)
+    category = category.strip()
+    if not category:
+        suggested = cases.suggest_categories(suggestion.title, detail=suggestion.body, k=1)
+        if not suggested or suggested[0].category is None:
+            raise InputError(
+                "No case category could be suggested for this suggestion's text.",
+                field="category",
+                fix="Choose the case category.",
+            )
+        category = suggested[0].category.code
+    result = cases.create_case(
+        category_code=category,
+        channel="participation",
+        title=suggestion.title,
+        description=suggestion.body,
+        lon=suggestion.lon,
+        lat=suggestion.lat,
+        reporter=suggestion.author,
+        anonymous=suggestion.anonymous,
+        source_ref=suggestion_source_ref(suggestion.number),
+        by=by,
+    )
+    case_ref = result.case.number
     suggestion.case_ref = case_ref
     when = at or timezone.now()
     text = reply.strip() or _(

@@ -3,8 +3,6 @@ and the figures each channel answers for."""
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from district.core.errors import (
-    ConfigurationError,
     ConflictError,
     InputError,
     NotFoundError,
@@ -67,6 +64,25 @@ def test_a_deadline_into_an_unknown_year_is_provisional_not_a_crash(cast: dict[s
     assert item.deadline_provisional
     assert item.due_at is not None and item.due_at.year == 2027
     assert services.missing_calendar_years(date(2026, 12, 1)) == [2027]
+
+
+def test_reply_deadlines_use_the_calendar_administrators_keep(cast: dict[str, Any]) -> None:
+    """One calendar for the platform: a year entered in cases counts here too. (The days
+    below are a test's, not the State Council's 2027 notice.)"""
+    from district.cases import services as cases
+
+    cases.enter_calendar_year(
+        year=2027,
+        holidays={date(2027, 1, 1): "元旦", date(2027, 1, 4): "test holiday"},
+        workdays={},
+        by=None,
+    )
+    item = submit(at=datetime(2026, 12, 28, 9, 0, tzinfo=SH))
+    assert not item.deadline_provisional
+    assert services.missing_calendar_years(date(2026, 12, 1)) == []
+    # 15 working days from Mon 28 Dec 2026: 29-31 Dec, then January without the 1st and
+    # the 4th: 5-8, 11-15, 18-20 → Wednesday 20 January 2027.
+    assert item.due_at == datetime(2027, 1, 20, 17, 0, tzinfo=SH)
 
 
 @pytest.mark.parametrize(
@@ -188,99 +204,76 @@ def test_summary_counts_on_time_and_outcomes(cast: dict[str, Any]) -> None:
     assert dashboards[PLATFORM].summary.received == 4 and dashboards[PLATFORM].staff == 1
 
 
-class FakeCase:
-    number = "C2026-000042"
+def _close_case(number: str, make_user: Any) -> None:
+    """Take a case through the cases workflow to 结案, as its departments would."""
+    from district.cases import services as cases
+
+    dispatcher = make_user("disp", "dispatcher", department="operations-centre")
+    cases.register_case(case=number, by=dispatcher, reason="属实")
+    cases.dispatch_case(case=number, by=dispatcher, department_code="greening")
+    cases.handle_case(
+        case=number, by=make_user("lu", "department_staff", department="greening"), note="已修复"
+    )
+    worker = make_user("li", "grid_worker", department="sub-310105001000")
+    cases.verify_case(case=number, by=worker, passed=True, note="现场已修复")
 
 
-def test_a_suggestion_becomes_a_linked_case(
-    cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+def test_a_suggestion_becomes_a_linked_case_and_hears_when_it_closes(
+    cast: dict[str, Any], make_user: Any
 ) -> None:
-    calls: list[dict[str, Any]] = []
+    from district.cases.models import Case
 
-    def create_case(
-        *,
-        title: str,
-        description: str,
-        lon: Any,
-        lat: Any,
-        channel: str,
-        source_ref: str,
-        reporter: Any,
-    ) -> FakeCase:
-        calls.append(
-            {
-                "title": title,
-                "description": description,
-                "lon": lon,
-                "lat": lat,
-                "channel": channel,
-                "source_ref": source_ref,
-                "reporter": reporter,
-            }
-        )
-        return FakeCase()
-
-    fake = types.ModuleType("district.cases.services")
-    fake.create_case = create_case  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "district.cases.services", fake)
     item = submit(author=cast["alice"], anonymous=False, lon=POINT[0], lat=POINT[1])
     with pytest.raises(PermissionDeniedError):
         services.convert_suggestion_to_case(number=item.number, by=cast["outsider"])
-    converted = services.convert_suggestion_to_case(number=item.number, by=cast["staff"])
-    assert calls == [
-        {
-            "title": "路灯不亮",
-            "description": "建议修好路灯。",
-            "lon": POINT[0],
-            "lat": POINT[1],
-            "channel": "participation",
-            "source_ref": f"participation:suggestion:{item.number}",
-            "reporter": cast["alice"],
-        }
-    ]
-    assert converted.case_ref == "C2026-000042"
-    assert converted.outcome == "referred" and "C2026-000042" in converted.reply
-    # The cases app reports progress back; the author is told when the case closes.
-    ref = services.suggestion_source_ref(item.number)
-    services.record_case_progress(
-        source_ref=ref, case_ref="C2026-000042", status="已结案", closed=True
+    converted = services.convert_suggestion_to_case(
+        number=item.number, by=cast["staff"], category="SJ0101"
     )
+    case = Case.objects.get(number=converted.case_ref)
+    assert case.channel == "participation"
+    assert case.source_ref == f"participation:suggestion:{item.number}"
+    assert case.description == "建议修好路灯。"
+    assert (case.lon, case.lat) == pytest.approx(POINT)
+    assert converted.outcome == "referred" and case.number in converted.reply
+    # When the case closes, cases reports back: the step joins the suggestion's timeline
+    # and the author is told.
+    _close_case(case.number, make_user)
     assert converted.events.filter(kind="case_update").count() == 1
     assert Notice.objects.filter(user=cast["alice"], kind="case_update").count() == 1
+    ref = services.suggestion_source_ref(item.number)
     with pytest.raises(ConflictError):
         services.record_case_progress(source_ref=ref, case_ref="C-OTHER", status="x")
     with pytest.raises(InputError):
         services.record_case_progress(source_ref="cases:1", case_ref="C1", status="x")
 
 
-def test_without_the_cases_service_nothing_changes(
-    cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(
-        sys.modules, "district.cases.services", types.ModuleType("district.cases.services")
-    )
+def test_the_case_category_defaults_to_the_classifiers_suggestion(cast: dict[str, Any]) -> None:
+    from district.cases.models import Case
+
+    item = submit(author=cast["alice"], anonymous=False, lon=POINT[0], lat=POINT[1])
+    converted = services.convert_suggestion_to_case(number=item.number, by=cast["staff"])
+    assert Case.objects.get(number=converted.case_ref).category.code
+
+
+def test_a_suggestion_without_a_place_cannot_become_a_case(cast: dict[str, Any]) -> None:
     item = submit()
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(InputError, match="no place on the map"):
         services.convert_suggestion_to_case(number=item.number, by=cast["staff"])
     item.refresh_from_db()
     assert item.status == "submitted" and item.case_ref == ""
 
 
-def test_a_failing_case_service_rolls_the_suggestion_back(
-    cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = types.ModuleType("district.cases.services")
+def test_a_refused_case_rolls_the_suggestion_back(cast: dict[str, Any]) -> None:
+    from district.cases.models import Case
 
-    def create_case(**kwargs: Any) -> Any:
-        raise InputError("no category", field="category")
-
-    fake.create_case = create_case  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "district.cases.services", fake)
-    item = submit()
-    with pytest.raises(InputError):
-        services.convert_suggestion_to_case(number=item.number, by=cast["staff"])
+    item = submit(author=cast["alice"], anonymous=False, lon=POINT[0], lat=POINT[1])
+    with pytest.raises(NotFoundError, match="no-such-category"):
+        services.convert_suggestion_to_case(
+            number=item.number, by=cast["staff"], category="no-such-category"
+        )
     item.refresh_from_db()
     assert item.status == "submitted" and not item.events.filter(kind="case").exists()
+    assert not Case.objects.filter(source_ref__endswith=item.number).exists()
 
 
 def test_link_from_the_cases_side(cast: dict[str, Any]) -> None:
