@@ -22,6 +22,7 @@ urlpatterns = [
     # analytics
     path("kpis/", views.kpis, name="kpis"),
     path("hotspots/", views.hotspots, name="hotspots"),
+    path("hotspots/consult/", views.hotspot_consultation, name="hotspot-consultation"),
     path("initiatives/", views.initiatives, name="initiatives"),
     path("initiatives/<int:pk>/", views.initiative, name="initiative"),
     # catalogue, routing table, calendar

@@ -33,6 +33,7 @@ from district.cases.services.analytics import (
     hotspots,
     kpi_report,
     kpi_summary,
+    open_hotspot_consultation,
     suggest_duplicates_for,
     this_week,
 )
@@ -152,6 +153,7 @@ __all__ = [
     "merge_case",
     "model_path",
     "normalise_number",
+    "open_hotspot_consultation",
     "open_slots",
     "parse_calendar_lines",
     "rate_case",

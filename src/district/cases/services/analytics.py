@@ -39,6 +39,7 @@ from district.cases.models import (
     Rating,
     Status,
 )
+from district.cases.services import access
 from district.cases.services.catalogue import catalogue
 from district.core.errors import InputError
 from district.core.worktime import SHANGHAI
@@ -692,3 +693,49 @@ def complaints_about_merchant(
             for c in rows
         ),
     )
+
+
+# --- hotspot → consultation ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_hotspot_consultation(
+    *, cell_code: str, category_code: str, week_start: date, by: User
+) -> int:
+    """Ask the residents of a hotspot's grid cell what to do about it (Ning Lai Shuo).
+
+    Opens a consultation in ``participation`` scoped to the cell, once per hotspot (cell ×
+    category × week; asking again returns the same one), and returns its id. Needs the
+    permission to run targeted initiatives (``cases.edit_routing``).
+    """
+    access.require(by, "edit_routing", "open a consultation about a hotspot")
+    info = catalogue().by_code.get(category_code)
+    if info is None:
+        raise InputError(
+            f"There is no category with code {category_code!r}.",
+            field="category_code",
+            value=category_code,
+        )
+    geo.get_cell(cell_code)  # a clear error for an unknown cell
+    numbers = hotspot_cases(cell_code=cell_code, category_code=category_code, week_start=week_start)
+    if not numbers:
+        raise InputError(
+            f"No case of {info.name} in cell {cell_code} in the week of {week_start}.",
+            field="week",
+            fix="Open the consultation from a row of the hotspot table.",
+        )
+    # participation calls cases' services at module level; import it here, at the moment
+    # a consultation is opened, so the two apps have no import cycle.
+    from district.participation import services as participation
+
+    consultation = participation.open_consultation_for_hotspot(
+        cell_code=cell_code,
+        category=info.name,
+        title=f"网格 {cell_code[-5:]}：{info.name}问题怎么解决？",
+        question=f"本网格{week_start:%Y-%m-%d}这一周的{info.name}诉求明显多于以往"
+        f"（{len(numbers)} 件）。您认为应该怎么解决？",
+        description="由多网融合治理的热点发现：" + "、".join(numbers[:10]),
+        source_ref=f"{cell_code}:{category_code}:{week_start.isoformat()}",
+        opened_by=by,
+    )
+    return int(consultation.pk)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from district.cases import services
 from district.cases.models import Case
 from district.cases.tests.conftest import ZHONGSHAN_PARK, at
-from district.core.errors import InputError
+from district.core.errors import InputError, PermissionDeniedError
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +164,46 @@ def test_classification_suggests_categories_and_departments():
     assert suggestions[0].label == "商贸旅游"
     assert suggestions[0].department_id is not None
     assert services.suggest_categories("  ") == []
+
+
+def test_a_hotspot_opens_a_consultation_with_its_residents(cast, client):
+    from district.participation.models import Consultation
+
+    monday = at(2026, 11, 16)
+    cases = seed_hotspot(monday)
+    cell = cases[0].cell_code
+    with pytest.raises(PermissionDeniedError):
+        services.open_hotspot_consultation(
+            cell_code=cell, category_code="SJ0202", week_start=monday.date(), by=cast.greening
+        )
+    pk = services.open_hotspot_consultation(
+        cell_code=cell, category_code="SJ0202", week_start=monday.date(), by=cast.supervisor
+    )
+    consultation = Consultation.objects.get(pk=pk)
+    assert consultation.status == "open" and consultation.origin == "hotspot"
+    assert consultation.cell_codes == [cell]
+    assert cases[0].number in consultation.description
+    # Once per hotspot: asking again finds the same consultation.
+    again = services.open_hotspot_consultation(
+        cell_code=cell, category_code="SJ0202", week_start=monday.date(), by=cast.supervisor
+    )
+    assert again == pk
+    with pytest.raises(InputError, match="No case"):
+        services.open_hotspot_consultation(
+            cell_code=cell,
+            category_code="SJ0202",
+            week_start=at(2026, 1, 5).date(),
+            by=cast.supervisor,
+        )
+    client.force_login(cast.supervisor)
+    response = client.post(
+        "/cases/hotspots/consult/",
+        {"cell_code": cell, "category_code": "SJ0202", "week": monday.date().isoformat()},
+    )
+    assert response.status_code == 302 and response["Location"] == f"/participation/c/{pk}/"
+    client.force_login(cast.greening)
+    refused = client.post(
+        "/cases/hotspots/consult/",
+        {"cell_code": cell, "category_code": "SJ0202", "week": monday.date().isoformat()},
+    )
+    assert refused.status_code == 403

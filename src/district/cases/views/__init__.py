@@ -1,7 +1,13 @@
 """The cases screens: the resident's side (public), the staff console, analytics, and the
 catalogue, routing and calendar pages."""
 
-from district.cases.views.analytics import hotspots, initiative, initiatives, kpis
+from district.cases.views.analytics import (
+    hotspot_consultation,
+    hotspots,
+    initiative,
+    initiatives,
+    kpis,
+)
 from district.cases.views.console import act, board, case_detail, console, decide_extension
 from district.cases.views.manage import calendar, catalogue, routing
 from district.cases.views.public import (
@@ -23,6 +29,7 @@ __all__ = [
     "catalogue",
     "console",
     "decide_extension",
+    "hotspot_consultation",
     "hotspots",
     "index",
     "initiative",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from district.accounts.auth import permission_required
 from district.accounts.models import User
@@ -19,7 +19,7 @@ from district.cases.forms import CampaignForm, HotspotForm, PeriodForm
 from district.cases.models import Campaign
 from district.cases.services import access
 from district.cases.views.common import base_context, language, to_json
-from district.core.errors import DistrictError
+from district.core.errors import DistrictError, InputError
 from district.geo import services as geo
 
 _GRID_CACHE_S = 300.0
@@ -145,8 +145,32 @@ def hotspots(request: HttpRequest) -> HttpResponse:
             rows=table,
             weeks=weeks,
             map_data=to_json({"type": "FeatureCollection", "features": features}),
+            can_consult=access.has(request.user, "edit_routing"),
         ),
     )
+
+
+@require_POST
+@permission_required("cases.edit_routing")
+def hotspot_consultation(request: HttpRequest) -> HttpResponse:
+    """Open (or find) the consultation asking a hotspot's residents what to do."""
+    user = request.user
+    assert isinstance(user, User)
+    try:
+        week = date.fromisoformat(request.POST.get("week", ""))
+    except ValueError:
+        raise InputError(
+            f"week {request.POST.get('week', '')!r} is not a date.",
+            field="week",
+            fix="Open the consultation from a row of the hotspot table.",
+        ) from None
+    pk = services.open_hotspot_consultation(
+        cell_code=request.POST.get("cell_code", ""),
+        category_code=request.POST.get("category_code", ""),
+        week_start=week,
+        by=user,
+    )
+    return redirect("participation:consultation", pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
