@@ -21,7 +21,7 @@ FACILITY_FILES = [
 
 def _unchanged(kind: str, path: Path) -> bool:
     """True if this exact file was already imported as this kind."""
-    digest = services._sha256(path)
+    digest = services.file_sha256(path)
     return DataImport.objects.filter(kind=kind, sha256=digest).exists()
 
 
