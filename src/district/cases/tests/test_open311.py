@@ -10,6 +10,7 @@ suite runs the same client against a real server over a socket.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ import pytest
 import requests
 import xmltodict  # type: ignore[import-untyped]
 from django.test import Client
+from django.utils import timezone
 from georeport import GeoReport
 from requests.structures import CaseInsensitiveDict
 
@@ -24,6 +26,7 @@ from district.accounts.services import create_api_key
 from district.cases import services
 from district.cases.models import Case
 from district.cases.tests.conftest import OUTSIDE, ZHONGSHAN_PARK
+from district.core.worktime import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 ROOT = "http://testserver/open311/v2"
@@ -368,3 +371,23 @@ def test_the_open311_client_alias_and_paging_and_extensions(http, api_key, cast)
     )["service_requests"]["request"]
     assert xml["extended_attributes"]["workflow_state"] == "registered"
     assert [n["type"] for n in xml["notes"]["note"]] == ["received", "registered"]
+
+
+def test_requests_default_to_the_last_90_days(http, report):
+    now = timezone.now()
+    old = report(description="一百天前的暴露垃圾", received_at=now - timedelta(days=100))
+    recent = report(description="十天前的暴露垃圾", received_at=now - timedelta(days=10))
+    for fmt in ("json", "xml"):
+        client = GeoReport(ROOT, output_format=fmt)
+        listed = client.get_service_requests(service_code="SJ0101")
+        listed = [listed] if isinstance(listed, dict) else listed
+        ids = {r["service_request_id"] for r in listed}
+        assert recent.number in ids and old.number not in ids, fmt
+    # A window of its own reaches back; start_date alone means the 90 days after it.
+    start = (now - timedelta(days=110)).astimezone(SHANGHAI).isoformat(timespec="seconds")
+    found = GeoReport(ROOT).get_service_requests(start_date=start)
+    ids = {r["service_request_id"] for r in found}
+    assert old.number in ids and recent.number not in ids
+    # A request id is found whatever the window.
+    one = GeoReport(ROOT).get_service_requests(service_request_id=old.number)
+    assert [r["service_request_id"] for r in one] == [old.number]
