@@ -7,13 +7,16 @@ tool sees the same problem (pandana and the networkx/igraph recipes snap to node
 
 Networks:
 
-* the real OSM extract: ``../shared/data/osm/shanghai_central_roads_2025-08-09.osm`` when
-  present (21,786 nodes, central Shanghai), else the vendored
-  ``data/osm/changning_roads_2025-08-09.osm``; the output says which. Facilities: the real
-  Amap POIs of six categories (kindergarten, primary and middle school, health, metro, bus
-  stop) inside the network's box, snapped to the nearest node, plus two **synthetic**
-  categories (elderly_care, park: 300 random nodes each), as no real list exists;
-* a **synthetic** 224 × 224 jittered grid (~40 m spacing, 8 % of edges removed, 50,176
+* ``demo``: the demo network, the vendored ``data/osm/changning_roads_2025-08-09.osm``
+  (eastern Changning, about 3,100 walkable nodes);
+* ``shared``: the larger real extract ``../shared/data/osm/shanghai_central_roads_2025-08-09.osm``
+  (21,786 nodes, central Shanghai), when that file is present (skipped, with a note,
+  otherwise).
+  Facilities on both: the real Amap POIs of six categories (kindergarten, primary and
+  middle school, health, metro, bus stop) inside the network's box, snapped to the nearest
+  node, plus two **synthetic** categories (elderly_care, park: 300 random nodes each), as
+  no real list exists;
+* ``grid``: a **synthetic** 224 × 224 jittered grid (~40 m spacing, 8 % of edges removed, 50,176
   nodes), with 300 random facility nodes per category.
 
 Timed: our whole refresh (build the graph, snap and place the facilities, 8 categories);
@@ -22,8 +25,10 @@ igraph; and the floor: bare ``scipy.sparse.csgraph.dijkstra`` calls on the same 
 (one ``min_only`` call and one ``limit`` call per category). Then a one-facility what-if
 (add and remove) on the 50,000-node grid, checked against a full recompute.
 
-Run: ``PYTHONPATH=src python benchmarks/lifecircle.py`` (about two minutes on 2 cores; add
-``--quick`` to skip networkx and igraph). The last line of output is one JSON object.
+Run: ``PYTHONPATH=src python benchmarks/lifecircle.py [--networks demo,shared,grid]`` (all
+three by default; several minutes on 2 cores, most of it pandana's preprocessing on the
+grid; add ``--quick`` to skip networkx and igraph). The what-if runs with the grid. The
+last line of output is one JSON object.
 """
 
 from __future__ import annotations
@@ -456,11 +461,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per tool (median)")
     parser.add_argument("--quick", action="store_true", help="skip networkx and igraph")
     parser.add_argument("--whatif-trials", type=int, default=20)
+    parser.add_argument(
+        "--networks",
+        default="demo,shared,grid",
+        help="comma list of demo (the vendored demo network), shared (the larger extract "
+        "in ../shared, when present) and grid (the SYNTHETIC 50,000-node grid)",
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(20251128)
 
-    osm = SHARED_OSM if SHARED_OSM.is_file() else VENDORED_OSM
-    network = read_walk_network(osm)
+    wanted = [n.strip() for n in args.networks.split(",") if n.strip()]
+    unknown = sorted(set(wanted) - {"demo", "shared", "grid"})
+    if unknown or not wanted:
+        parser.error(f"--networks takes demo, shared and grid; got {args.networks!r}")
     poi_source: list[str] = []
 
     def demo_nodes(graph: Any) -> FacilityNodes:
@@ -468,30 +481,46 @@ def main() -> None:
         poi_source.append(source)
         return nodes
 
-    label = (
-        f"real OSM {osm.name} ({'shared full extract' if osm == SHARED_OSM else 'vendored demo'})"
-    )
-    rows = [bench_network(label, network, demo_nodes, args)]
-    print(f"   facilities: real Amap POIs from {poi_source[0]} (+ elderly_care, park SYNTHETIC)")
-    grid = make_grid()
-    rows.append(
-        bench_network("SYNTHETIC 224x224 grid", grid, lambda g: synthetic_facilities(g, rng), args)
-    )
-    grid_graph = build_graph(grid)
-    whatif = whatif_trials(grid, synthetic_facilities(grid_graph, rng), args.whatif_trials, 5)
-    print(
-        f"\nwhat-if on the SYNTHETIC grid ({whatif['category']}, {whatif['threshold_m']:.0f} m): "
-        f"add {whatif['add_ms_median']:.2f} ms (max {whatif['add_ms_max']:.2f}), "
-        f"remove {whatif['remove_ms_median']:.2f} ms, "
-        f"equal to a full recompute: {whatif['equal_to_full_recompute']}"
-    )
+    rows = []
+    for name, osm in (("demo", VENDORED_OSM), ("shared", SHARED_OSM)):
+        if name not in wanted:
+            continue
+        if not osm.is_file():
+            print(f"\n-- {name}: {osm} is not here; skipped")
+            continue
+        kind = "vendored demo network" if name == "demo" else "shared full extract"
+        rows.append(
+            bench_network(f"real OSM {osm.name} ({kind})", read_walk_network(osm), demo_nodes, args)
+        )
+        print(
+            f"   facilities: real Amap POIs from {poi_source[-1]} (+ elderly_care, park SYNTHETIC)"
+        )
+    whatif: dict[str, Any] = {}
+    if "grid" in wanted:
+        grid = make_grid()
+        rows.append(
+            bench_network(
+                "SYNTHETIC 224x224 grid", grid, lambda g: synthetic_facilities(g, rng), args
+            )
+        )
+        grid_graph = build_graph(grid)
+        whatif = whatif_trials(grid, synthetic_facilities(grid_graph, rng), args.whatif_trials, 5)
+        print(
+            f"\nwhat-if on the SYNTHETIC grid ({whatif['category']}, "
+            f"{whatif['threshold_m']:.0f} m): "
+            f"add {whatif['add_ms_median']:.2f} ms (max {whatif['add_ms_max']:.2f}), "
+            f"remove {whatif['remove_ms_median']:.2f} ms, "
+            f"equal to a full recompute: {whatif['equal_to_full_recompute']}"
+        )
+    if not rows:
+        parser.error("no network to run")
     diffs = [r[k]["max_abs_diff_m"] for r in rows for k in ("vs_networkx",) if k in r]
     summary = {
         "speedup_vs_pandana": min(r["speedup_vs_pandana"] for r in rows),
         "ratio_to_scipy_floor": max(r["ratio_to_scipy_floor"] for r in rows),
-        "whatif_ms": whatif["add_ms_median"],
-        "whatif_remove_ms": whatif["remove_ms_median"],
-        "whatif_equal_to_full": whatif["equal_to_full_recompute"],
+        "whatif_ms": whatif.get("add_ms_median"),
+        "whatif_remove_ms": whatif.get("remove_ms_median"),
+        "whatif_equal_to_full": whatif.get("equal_to_full_recompute"),
         "max_abs_diff_vs_networkx_m": max(diffs) if diffs else None,
         "networks": rows,
     }
