@@ -12,10 +12,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from district.accounts.auth import session_or_key
 from district.accounts.models import ApiKey, Department
@@ -40,7 +40,12 @@ class DuplicateOut(Schema):
     title: str
     status: str
     score: float
-    distance_m: float
+    distance_m: float | None = Field(description="null when the report or the case has no point")
+    text_similarity: float = Field(description="character-bigram cosine similarity, 0 to 1")
+    basis: Literal["near", "near_and_similar", "similar_text"] = Field(
+        description="why it is suggested: near (within the category's radius), near with "
+        "very similar text, or very similar text only (at any distance)"
+    )
 
 
 class SuggestOut(Schema):
@@ -57,7 +62,8 @@ def suggest(
     lat: float | None = None,
 ) -> dict[str, Any]:
     """Likely categories (jieba + linear SVM classifier, then the catalogue) with their
-    department, and open cases nearby in the chosen category that the report may repeat."""
+    department, and open cases of the chosen category that the report may repeat: nearby
+    ones (with ``lon`` and ``lat``), and ones with very similar text at any distance."""
     text = text.strip()[:4000]
     if not text:
         raise InputError("text is empty.", field="text", fix="Send the report's text.")
@@ -87,7 +93,9 @@ def suggest(
             "title": mask_personal(d.title),
             "status": d.status,
             "score": d.score,
-            "distance_m": round(d.distance_m, 1),
+            "distance_m": None if d.distance_m is None else round(d.distance_m, 1),
+            "text_similarity": round(d.text_similarity, 3),
+            "basis": d.basis,
         }
         for d in services.suggest_duplicates_for(
             category_code=category or (str(categories[0]["code"]) if categories else ""),

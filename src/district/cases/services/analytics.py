@@ -22,10 +22,12 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from district.accounts.models import Department, User
@@ -536,16 +538,40 @@ def create_campaign(
 # --- duplicates ----------------------------------------------------------------------------------
 
 
+# A new report is compared with the open cases of its category in the category's time window:
+# all of those within the radius (at most NEAR_CANDIDATES), and the TEXT_CANDIDATES most
+# recently received at any distance, for very similar text. Texts are compared on the
+# subject and the first TEXT_CHARS characters of the description, so a 4,000-character
+# letter costs no more than a short one.
+NEAR_CANDIDATES = 200
+TEXT_CANDIDATES = 300
+TEXT_CHARS = 600
+
+
 @dataclass(frozen=True)
 class DuplicateMatch:
+    """An open case a report may repeat, and why: ``basis`` is ``near``, ``near_and_similar``
+    or ``similar_text`` (see ``district.cases.duplicates``); ``distance_m`` is ``None`` when
+    either has no point."""
+
     number: str
     title: str
     status: str
     received_at: datetime
     score: float
-    distance_m: float
+    distance_m: float | None
     hours_apart: float
     text_similarity: float
+    basis: str = dup.NEAR
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def near(self) -> bool:
+        return self.basis in (dup.NEAR, dup.NEAR_AND_SIMILAR)
+
+    @property
+    def similar_text(self) -> bool:
+        return self.basis in (dup.NEAR_AND_SIMILAR, dup.SIMILAR_TEXT)
 
 
 def suggest_duplicates_for(
@@ -558,47 +584,62 @@ def suggest_duplicates_for(
     exclude_number: str = "",
     limit: int = 5,
 ) -> list[DuplicateMatch]:
-    """Open cases the report may repeat (same category, within its radius and time window,
-    scored with text similarity by ``district.cases.duplicates``)."""
+    """Open cases of the same category within its time window that the report may repeat:
+    those within the category's radius, and those whose text is very similar (similarity
+    of at least ``duplicates.TEXT_THRESHOLD``) at any distance or with no point at all
+    (scored by ``district.cases.duplicates``).
+
+    Only the report's own category is searched, not every category: the time window is
+    the category's, and over all categories the most recent few hundred open cases would
+    cover only a few hours of the district's reports. A report filed under a wrong
+    category is found once staff recategorise it."""
     info = catalogue().by_code.get(category_code)
-    if info is None or lon is None or lat is None:
+    if info is None:
         return []
+    if lon is None or lat is None:
+        lon = lat = None
     at = at or timezone.now()
+    text = text.strip()[: TEXT_CHARS + 100]  # a subject and the head of a description
     window = dup.MatchWindow(
         radius_m=info.duplicate_radius_m, window_hours=info.duplicate_window_hours
     )
-    dlat = window.radius_m / 111_000.0
-    dlon = dlat / max(math.cos(math.radians(lat)), 0.1)
     hours = timedelta(hours=window.window_hours)
-    rows = list(
+    open_in_window = (
         Case.objects.filter(
             category_id=info.pk,
             status__in=OPEN_STATUSES,
-            lon__gte=lon - dlon,
-            lon__lte=lon + dlon,
-            lat__gte=lat - dlat,
-            lat__lte=lat + dlat,
             received_at__gte=at - hours,
             received_at__lte=at + hours,
         )
         .exclude(number=exclude_number)
-        .values_list("number", "title", "description", "status", "received_at", "lon", "lat")[:200]
+        .annotate(head=Substr("description", 1, TEXT_CHARS))
     )
+    columns = ("number", "title", "head", "status", "received_at", "lon", "lat")
+    rows: dict[str, tuple[Any, ...]] = {}
+    if lon is not None and lat is not None:
+        dlat = window.radius_m / 111_000.0
+        dlon = dlat / max(math.cos(math.radians(lat)), 0.1)
+        near = open_in_window.filter(
+            lon__gte=lon - dlon, lon__lte=lon + dlon, lat__gte=lat - dlat, lat__lte=lat + dlat
+        )
+        rows.update((r[0], r) for r in near.values_list(*columns)[:NEAR_CANDIDATES])
+    if len(dup.character_ngrams(text)) >= dup.MIN_TEXT_GRAMS:
+        recent = open_in_window.order_by("-received_at", "-id").values_list(*columns)
+        rows.update((r[0], r) for r in recent[:TEXT_CANDIDATES])
     if not rows:
         return []
-    by_number = {r[0]: r for r in rows}
     suggestions = dup.suggest_duplicates(
         dup.Report(lon=lon, lat=lat, reported_at=at, category=info.code, text=text),
         [
             dup.CandidateCase(
                 case_id=r[0],
-                lon=float(r[5] or 0.0),
-                lat=float(r[6] or 0.0),
+                lon=r[5],
+                lat=r[6],
                 reported_at=r[4],
                 category=info.code,
-                text=f"{r[1]} {r[2]}",
+                text=_comparable_text(r[1], r[2]),
             )
-            for r in rows
+            for r in rows.values()
         ],
         default_window=window,
         limit=limit,
@@ -606,16 +647,23 @@ def suggest_duplicates_for(
     return [
         DuplicateMatch(
             number=s.case_id,
-            title=by_number[s.case_id][1],
-            status=by_number[s.case_id][3],
-            received_at=by_number[s.case_id][4],
+            title=rows[s.case_id][1],
+            status=rows[s.case_id][3],
+            received_at=rows[s.case_id][4],
             score=s.score,
             distance_m=s.distance_m,
             hours_apart=s.hours_apart,
             text_similarity=s.text_similarity,
+            basis=s.basis,
+            reasons=s.reasons,
         )
         for s in suggestions
     ]
+
+
+def _comparable_text(title: str, description: str) -> str:
+    """The part of a report's text that duplicates are compared on."""
+    return f"{title} {description[:TEXT_CHARS]}".strip()  # title: at most 100 characters
 
 
 # --- the read other apps use: complaints about a merchant ----------------------------------------

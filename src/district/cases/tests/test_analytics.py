@@ -141,7 +141,7 @@ def test_duplicates_need_the_same_category_place_and_time(report):
         text="中山公园门口有暴露垃圾",
     )
     assert [m.number for m in near] == [first.number]
-    assert near[0].distance_m < 50
+    assert near[0].distance_m is not None and near[0].distance_m < 50
     far = services.suggest_duplicates_for(
         category_code="SJ0101", lon=ZHONGSHAN_PARK[0] + 0.01, lat=ZHONGSHAN_PARK[1], text="垃圾"
     )
@@ -156,6 +156,77 @@ def test_duplicates_need_the_same_category_place_and_time(report):
         at=timezone.now() + timedelta(days=10),
     )
     assert far == other == later == []
+
+
+def test_very_similar_text_is_suggested_at_any_distance_and_without_a_point(report):
+    first = report(description="中山公园门口一堆暴露垃圾")
+    east = ZHONGSHAN_PARK[0] + 0.01  # about 950 m east, far beyond the 50 m radius
+    far = services.suggest_duplicates_for(
+        category_code="SJ0101", lon=east, lat=ZHONGSHAN_PARK[1], text="中山公园门口有暴露垃圾"
+    )
+    assert [m.number for m in far] == [first.number]
+    assert far[0].basis == "similar_text" and far[0].similar_text and not far[0].near
+    assert far[0].distance_m is not None and 900 < far[0].distance_m < 1000
+    assert far[0].text_similarity >= 0.6
+    assert far[0].reasons[0].endswith("m away (beyond 50 m)")
+    assert far[0].reasons[3].startswith("very similar text")
+    # A report with only an address is compared by its text.
+    address_only = services.suggest_duplicates_for(
+        category_code="SJ0101", lon=None, lat=None, text="中山公园门口有暴露垃圾"
+    )
+    assert [(m.number, m.basis, m.distance_m) for m in address_only] == [
+        (first.number, "similar_text", None)
+    ]
+    # Unrelated text far away, or with no point, is not suggested; nor is the same text in
+    # another category or beyond the category's time window.
+    unrelated = "仙霞路绿化带里有人倒了建筑垃圾"
+    assert (
+        services.suggest_duplicates_for(
+            category_code="SJ0101", lon=east, lat=ZHONGSHAN_PARK[1], text=unrelated
+        )
+        == []
+    )
+    assert (
+        services.suggest_duplicates_for(category_code="SJ0101", lon=None, lat=None, text=unrelated)
+        == []
+    )
+    assert (
+        services.suggest_duplicates_for(
+            category_code="SJ0202", lon=None, lat=None, text="中山公园门口有暴露垃圾"
+        )
+        == []
+    )
+    assert (
+        services.suggest_duplicates_for(
+            category_code="SJ0101",
+            lon=None,
+            lat=None,
+            text="中山公园门口有暴露垃圾",
+            at=timezone.now() + timedelta(days=10),
+        )
+        == []
+    )
+    # A case filed with an address only is found from a pinned report by its text.
+    pinless = report(
+        lon=None, lat=None, address="某某小区5号楼", description="某某小区5号楼下垃圾堆满"
+    )
+    found = services.suggest_duplicates_for(
+        category_code="SJ0101",
+        lon=east,
+        lat=ZHONGSHAN_PARK[1],
+        text="某某小区5号楼下垃圾堆满了",
+    )
+    assert [(m.number, m.basis, m.distance_m) for m in found] == [
+        (pinless.number, "similar_text", None)
+    ]
+    # The near path is unchanged: a pinned report next to the first case finds it as near.
+    near = services.suggest_duplicates_for(
+        category_code="SJ0101",
+        lon=ZHONGSHAN_PARK[0] + 0.0002,
+        lat=ZHONGSHAN_PARK[1],
+        text="中山公园门口有暴露垃圾",
+    )
+    assert [(m.number, m.basis) for m in near] == [(first.number, "near_and_similar")]
 
 
 def test_classification_suggests_categories_and_departments():

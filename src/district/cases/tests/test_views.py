@@ -246,6 +246,48 @@ def test_initiatives_are_created_by_supervisors_only(cast):
     assert as_user(cast.planner).get(response["Location"]).status_code == 200
 
 
+def test_duplicate_suggestions_say_why(cast, report):
+    first = report(description="中山公园门口一堆暴露垃圾")
+    second = report(
+        lon=None, lat=None, address="某某小区5号楼", description="中山公园门口有暴露垃圾"
+    )
+    page = as_user(cast.dispatcher).get(f"/cases/case/{second.number}/")
+    assert [(d.number, d.basis) for d in page.context["duplicates"]] == [
+        (first.number, "similar_text")
+    ]
+    html = page.content.decode()
+    assert 'data-basis="similar_text"' in html
+    assert "内容高度相似" in html and "无定位，无法比较距离" in html
+    answer = Client().get(
+        "/api/cases/suggest", {"text": "中山公园门口有暴露垃圾", "category": "SJ0101"}
+    )
+    assert answer.status_code == 200
+    found = {d["number"]: d for d in answer.json()["duplicates"]}
+    assert set(found) == {first.number, second.number}
+    assert found[second.number]["text_similarity"] > 0.95  # the same words, ranked first
+    assert answer.json()["duplicates"][0]["number"] == second.number
+    duplicate = found[first.number]
+    assert duplicate["basis"] == "similar_text" and duplicate["distance_m"] is None
+    assert duplicate["text_similarity"] >= 0.6
+    pinned = (
+        Client()
+        .get(
+            "/api/cases/suggest",
+            {
+                "text": "中山公园门口有暴露垃圾",
+                "category": "SJ0101",
+                "lon": str(ZHONGSHAN_PARK[0]),
+                "lat": str(ZHONGSHAN_PARK[1]),
+            },
+        )
+        .json()["duplicates"]
+    )
+    assert [(d["number"], d["basis"], d["distance_m"]) for d in pinned] == [
+        (first.number, "near_and_similar", 0.0),
+        (second.number, "similar_text", None),
+    ]
+
+
 def test_the_json_api(cast, report):
     suggest = Client().get("/api/cases/suggest", {"text": "共享单车乱停放堵住了人行道"})
     assert suggest.status_code == 200

@@ -100,7 +100,14 @@
           a.href = "/cases/track/" + d.number + "/";
           a.textContent = d.number;
           li.appendChild(a);
-          li.appendChild(document.createTextNode(" " + d.title + " (" + Math.round(d.distance_m) + " m)"));
+          const why = {
+            near: box.dataset.labelNear,
+            near_and_similar: box.dataset.labelNearAndSimilar,
+            similar_text: box.dataset.labelSimilarText,
+          }[d.basis] || "";
+          const where = d.distance_m === null ? box.dataset.labelNoLocation : Math.round(d.distance_m) + " m";
+          li.appendChild(document.createTextNode(" " + d.title + " (" + [why, where].filter(Boolean).join(" · ") + ")"));
+          li.dataset.basis = d.basis;
           ul.appendChild(li);
         });
         p.appendChild(ul);
