@@ -135,7 +135,8 @@ def count_within(
     counts = np.zeros(n, dtype=np.int32)
     if sources.shape[0] == 0 or limit_m < 0:
         return counts
-    unique, multiplicity = np.unique(sources, return_counts=True)
+    unique, multiplicity = np.unique(np.asarray(sources, dtype=np.int64), return_counts=True)
+    tiles: list[tuple[IntArray, IntArray]] | None
     if tile_m is not None:
         tiles = _tile_nodes(placed, _Tiling.of(placed, unique, limit_m, tile_m))
     elif method == "tiles":

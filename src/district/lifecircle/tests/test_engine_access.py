@@ -370,7 +370,7 @@ def test_count_methods_agree_with_repeated_sources_and_the_choice_follows_size(g
     expected = np.unique(sources, return_counts=True)[1] @ (plain <= 400.0)
     for method in ("auto", "tiles", "whole"):
         assert np.array_equal(count_within(placed, sources, 400.0, method=method), expected)
-    assert _cheapest_tiles(placed, np.unique(sources), 400.0) is None
+    assert _cheapest_tiles(placed, np.unique(sources).astype(np.int64), 400.0) is None
     with pytest.raises(ValueError, match="method"):
         count_within(placed, sources, 400.0, method="fast")
 
@@ -380,8 +380,10 @@ def test_count_methods_agree_with_repeated_sources_and_the_choice_follows_size(g
     index = np.arange(side * side).reshape(side, side)
     u = np.r_[index[:-1, :].ravel(), index[:, :-1].ravel()]
     v = np.r_[index[1:, :].ravel(), index[:, 1:].ravel()]
-    lat = 31.2 + jj.ravel() * 40.0 / 111_320.0
-    lon = 121.4 + ii.ravel() * 40.0 / (111_320.0 * np.cos(np.radians(31.2)))
+    lat = np.asarray(31.2 + jj.ravel() * 40.0 / 111_320.0, dtype=np.float64)
+    lon = np.asarray(
+        121.4 + ii.ravel() * 40.0 / (111_320.0 * np.cos(np.radians(31.2))), dtype=np.float64
+    )
 
     @dataclass
     class Grid:
@@ -396,10 +398,10 @@ def test_count_methods_agree_with_repeated_sources_and_the_choice_follows_size(g
         Grid(np.arange(side * side), lon, lat, u, v, great_circle_m(lon[u], lat[u], lon[v], lat[v]))
     )
     big = place_points(grid, [])[0]
-    spread = np.unique(rng.choice(grid.node_count, size=200, replace=False)).astype(np.int32)
+    spread = np.unique(rng.choice(grid.node_count, size=200, replace=False)).astype(np.int64)
     assert _cheapest_tiles(big, spread, 300.0) is not None
-    whole = count_within(big, spread, 300.0, method="whole")
-    assert np.array_equal(count_within(big, spread, 300.0), whole)
+    whole = count_within(big, spread.astype(np.int32), 300.0, method="whole")
+    assert np.array_equal(count_within(big, spread.astype(np.int32), 300.0), whole)
 
 
 def test_facility_ids_point_to_the_nearest(graph):
