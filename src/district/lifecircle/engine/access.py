@@ -51,10 +51,12 @@ from district.lifecircle.engine.placement import (
     place_points,
 )
 from district.lifecircle.engine.search import count_within, nearest_sources
-from district.lifecircle.engine.snapping import EdgeSnap, snap_points
+from district.lifecircle.engine.snapping import EdgeSnap, snap_projected
 
 DEFAULT_SNAP_TOLERANCE_M = 200.0
 DEFAULT_DETOUR_FACTOR = 1.3
+BRUTE_FORCE_PAIRS = 200_000
+"""Up to this many origin–facility pairs, straight-line estimates compare every pair."""
 NO_FACILITY = -1
 
 
@@ -263,9 +265,9 @@ def prepare_scene(
     fac_lon, fac_lat = _coordinates(facilities, "facilities")
     fac_id = _column(facilities, "id", "facilities")
     fac_cat = _column(facilities, "category", "facilities").astype(str)
-    fac_snap = snap_points(graph, fac_lon, fac_lat)
-    fac_on = fac_snap.snap_m <= params.snap_tolerance_m
     fx, fy = graph.project(fac_lon, fac_lat)
+    fac_snap = snap_projected(graph, fx, fy)
+    fac_on = fac_snap.snap_m <= params.snap_tolerance_m
 
     if origins is None:
         n = graph.node_count
@@ -294,8 +296,8 @@ def prepare_scene(
                 )
         else:
             population = np.ones(o_lon.shape[0])
-        origin_snap = snap_points(graph, o_lon, o_lat)
         ox, oy = graph.project(o_lon, o_lat)
+        origin_snap = snap_projected(graph, ox, oy)
         o_snap_m = origin_snap.snap_m
         o_on = o_snap_m <= params.snap_tolerance_m
 
@@ -510,10 +512,20 @@ def estimate_straight(
     if active.shape[0] == 0:
         return np.full(k, np.nan), np.full(k, NO_FACILITY, dtype=np.int64), np.zeros(k, np.int32)
     detour = scene.params.detour_factor
-    tree = cKDTree(np.column_stack([facilities.x_m[active], facilities.y_m[active]]))
-    points = np.column_stack([scene.origins.x_m[origin_index], scene.origins.y_m[origin_index]])
-    straight, nearest = tree.query(points)
-    count = tree.query_ball_point(points, r=threshold_m / detour, return_length=True)
+    fx, fy = facilities.x_m[active], facilities.y_m[active]
+    ox, oy = scene.origins.x_m[origin_index], scene.origins.y_m[origin_index]
+    if k * active.shape[0] <= BRUTE_FORCE_PAIRS:
+        # Few pairs (the usual case: the origins in islands): all distances at once is
+        # cheaper than building a KD-tree. Ties go to the lowest facility index.
+        pair_m = np.hypot(ox[:, None] - fx[None, :], oy[:, None] - fy[None, :])
+        nearest = np.argmin(pair_m, axis=1)
+        straight = pair_m[np.arange(k), nearest]
+        count = np.count_nonzero(pair_m <= threshold_m / detour, axis=1)
+    else:
+        tree = cKDTree(np.column_stack([fx, fy]))
+        points = np.column_stack([ox, oy])
+        straight, nearest = tree.query(points)
+        count = tree.query_ball_point(points, r=threshold_m / detour, return_length=True)
     return (
         np.asarray(straight, float) * detour,
         active[np.asarray(nearest, dtype=np.int64)],

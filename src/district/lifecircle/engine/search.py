@@ -18,6 +18,14 @@ ones more per-source initialisation (measured on the central-Shanghai extract: 1
 the eight benchmark categories, against 220 ms for the same scipy searches on the whole
 graph and 435 ms for tiles of side R).
 
+Tiles do not pay on a small graph: each costs a scipy call and a subgraph cut (about 0.3 ms
+of fixed cost), while a whole-graph row of the 3,128-node demo network costs about 7 µs.
+There the tiles made the counts 5 times slower than whole-graph searches and the refresh
+3.5 times the bare-scipy floor. So :func:`count_within` estimates the cost of whole-graph
+searches (one unit per cell of the distance matrix, ``CALL_COST`` per call) and of tilings
+of 1, 2, 4 and 8 times the default side (``CUT_COST`` per subgraph node as well), and runs
+the cheapest: whole-graph searches on the demo network, tiles on the larger networks.
+
 Tried and not kept: contracting chains of degree-2 nodes (82 % of the nodes of that
 extract) before searching, then expanding the counts to the chains' interiors in numpy.
 It was exact, but the expansion cost about what the smaller searches saved (5 % faster on
@@ -40,20 +48,38 @@ from district.lifecircle.engine.placement import Anchors, PlacedGraph
 MARGIN_FACTOR = 1.01
 MARGIN_M = 1.0
 TILE_FACILITIES = 16
+CALL_COST = 120_000
+"""The fixed cost of one tile (one scipy call, the count, the bookkeeping), in the unit of
+the per-source cost: one cell of a distance row. Measured in CPU time on the 50,000-node
+grid: about 2.3 ns per cell (a whole-graph search from 200 sources, with the count) and
+about 0.3 ms per call."""
+CUT_COST = 40
+"""The cost of cutting one node into a tile's subgraph (and adding its count), in the same
+unit: about 0.1 µs per node (tiles of 300 to 20,000 nodes)."""
+TILE_GAIN = 0.8
+PLAN_MIN_COST = 16 * CALL_COST
+"""No tiling is tried below this (about 4.5 ms of whole-graph searches): planning costs up
+to about three calls (0.8 ms measured on the demo network), and a tiling kept saves at
+least a fifth (``TILE_GAIN``), which pays for the plan only above about 15 calls."""
+CHUNK_CELLS = 8_000_000
+"""Largest distance matrix (sources × nodes) of one whole-graph search: 64 MB."""
 UNREACHED = -1
 
 
 @dataclass(frozen=True, eq=False)
 class _XOrder:
+    """The placed nodes by x (to cut strips) and the sorted y (to count bands)."""
+
     order: IntArray
     xs: FloatArray
+    ys: FloatArray
 
 
 def _x_order(placed: PlacedGraph) -> _XOrder:
     cached: _XOrder | None = placed.__dict__.get("_x_order")
     if cached is None:
         order = np.argsort(placed.x_m, kind="stable")
-        cached = _XOrder(order=order, xs=placed.x_m[order])
+        cached = _XOrder(order=order, xs=placed.x_m[order], ys=np.sort(placed.y_m))
         placed.__dict__["_x_order"] = cached
     return cached
 
@@ -94,48 +120,192 @@ def count_within(
     limit_m: float,
     *,
     tile_m: float | None = None,
+    method: str = "auto",
 ) -> Int32Array:
-    """Number of ``sources`` (repeats count) within ``limit_m`` of every node."""
+    """Number of ``sources`` (repeats count) within ``limit_m`` of every node.
+
+    ``method`` is ``"tiles"`` (bounded searches on each tile's subgraph), ``"whole"``
+    (bounded searches on the whole graph, in chunks of sources) or ``"auto"``: the one with
+    the smaller estimated cost (see the module docstring). Giving ``tile_m`` forces tiles of
+    that side. Every method gives the same counts.
+    """
+    if method not in ("auto", "tiles", "whole"):
+        raise ValueError(f"method={method!r}: give 'auto', 'tiles' or 'whole'")
     n = placed.node_count
     counts = np.zeros(n, dtype=np.int32)
     if sources.shape[0] == 0 or limit_m < 0:
         return counts
-    unique, multiplicity = np.unique(sources, return_counts=True)
-    margin = limit_m * MARGIN_FACTOR + MARGIN_M
-    sx = placed.x_m[unique]
-    sy = placed.y_m[unique]
+    unique, multiplicity = np.unique(np.asarray(sources, dtype=np.int64), return_counts=True)
+    tiles: list[tuple[IntArray, IntArray]] | None
     if tile_m is not None:
-        side = float(tile_m)
+        tiles = _tile_nodes(placed, _Tiling.of(placed, unique, limit_m, tile_m))
+    elif method == "tiles":
+        side = _default_side(placed, unique, limit_m)
+        tiles = _tile_nodes(placed, _Tiling.of(placed, unique, limit_m, side))
     else:
-        area = max(float(np.ptp(sx)) * float(np.ptp(sy)), 1.0)
-        side = max(2.0 * limit_m, np.sqrt(area * TILE_FACILITIES / unique.shape[0]), 100.0)
-    cell_x = np.floor((sx - sx.min()) / side).astype(np.int64)
-    cell_y = np.floor((sy - sy.min()) / side).astype(np.int64)
-    tile = cell_x * (int(cell_y.max()) + 1) + cell_y
-    order = np.argsort(tile, kind="stable")
-    bounds = np.flatnonzero(np.r_[True, tile[order][1:] != tile[order][:-1], True])
-    xo = _x_order(placed)
+        tiles = None if method == "whole" else _cheapest_tiles(placed, unique, limit_m)
+    if tiles is None:
+        return _count_whole(placed, unique, multiplicity, limit_m, counts)
     local = np.full(n, -1, dtype=np.int64)
-    for t in range(bounds.shape[0] - 1):
-        members = order[bounds[t] : bounds[t + 1]]
-        x0 = sx[members].min() - margin
-        x1 = sx[members].max() + margin
-        y0 = sy[members].min() - margin
-        y1 = sy[members].max() + margin
-        lo, hi = np.searchsorted(xo.xs, [x0, x1 + 1e-9])
-        strip = xo.order[lo:hi]
-        ys = placed.y_m[strip]
-        nodes = strip[(ys >= y0) & (ys <= y1)]
+    for group, nodes in tiles:
+        members = group[np.argsort(multiplicity[group], kind="stable")]
         sub = _induced(placed, nodes, local)
         dist = dijkstra(sub, directed=True, indices=local[unique[members]], limit=limit_m)
-        within = np.asarray(dist, dtype=np.float64).reshape(members.shape[0], -1) <= limit_m
-        weights = multiplicity[members]
-        if np.all(weights == 1):
-            counts[nodes] += np.count_nonzero(within, axis=0).astype(np.int32)
-        else:
-            counts[nodes] += (weights @ within).astype(np.int32)
+        _add_counts(counts, nodes, dist, multiplicity[members], limit_m)
         local[nodes] = -1
     return counts
+
+
+def _chunk_rows(node_count: int) -> int:
+    """Sources per whole-graph search, so the distance matrix stays under CHUNK_CELLS."""
+    return max(1, CHUNK_CELLS // max(node_count, 1))
+
+
+def _count_whole(
+    placed: PlacedGraph,
+    unique: IntArray,
+    multiplicity: IntArray,
+    limit_m: float,
+    counts: Int32Array,
+) -> Int32Array:
+    """:func:`count_within` by bounded searches on the whole graph, in chunks of sources."""
+    # Sources sorted by multiplicity, so rows of equal weight are contiguous (see _add_counts).
+    by_weight = np.argsort(multiplicity, kind="stable")
+    unique, multiplicity = unique[by_weight], multiplicity[by_weight]
+    step = _chunk_rows(placed.node_count)
+    every = slice(None)
+    for lo in range(0, unique.shape[0], step):
+        dist = dijkstra(placed.csr, directed=True, indices=unique[lo : lo + step], limit=limit_m)
+        _add_counts(counts, every, dist, multiplicity[lo : lo + step], limit_m)
+    return counts
+
+
+def _add_counts(
+    counts: Int32Array,
+    nodes: IntArray | slice,
+    dist: object,
+    weights: IntArray,
+    limit_m: float,
+) -> None:
+    """Add to ``counts[nodes]`` the number of rows of ``dist`` within the limit, row ``i``
+    counting ``weights[i]`` times."""
+    within = np.asarray(dist, dtype=np.float64).reshape(weights.shape[0], -1) <= limit_m
+    # One column sum per run of equal weights (few: facilities sharing a node). A product
+    # ``weights @ within`` does not use BLAS on booleans, and ``np.add.reduceat`` over the
+    # runs is not vectorised: both cost 3 times as much.
+    cuts = (np.flatnonzero(weights[1:] != weights[:-1]) + 1).tolist()
+    for lo, hi in zip([0, *cuts], [*cuts, weights.shape[0]], strict=True):
+        counts[nodes] += int(weights[lo]) * within[lo:hi].sum(axis=0, dtype=np.int32)
+
+
+def _default_side(placed: PlacedGraph, unique: IntArray, limit_m: float) -> float:
+    """A tile side of at least 2R holding about ``TILE_FACILITIES`` sources on average."""
+    sx = placed.x_m[unique]
+    sy = placed.y_m[unique]
+    area = max(float(np.ptp(sx)) * float(np.ptp(sy)), 1.0)
+    return float(max(2.0 * limit_m, np.sqrt(area * TILE_FACILITIES / unique.shape[0]), 100.0))
+
+
+@dataclass(frozen=True, eq=False)
+class _Tiling:
+    """Sources in square tiles: tile ``t`` holds ``unique[order[starts[t]:ends[t]]]``; its
+    nodes lie in the box ``x0..x1, y0..y1`` (the sources' box widened by the bound)."""
+
+    order: IntArray
+    starts: IntArray
+    ends: IntArray
+    x0: FloatArray
+    x1: FloatArray
+    y0: FloatArray
+    y1: FloatArray
+
+    @classmethod
+    def of(cls, placed: PlacedGraph, unique: IntArray, limit_m: float, side: float) -> _Tiling:
+        margin = limit_m * MARGIN_FACTOR + MARGIN_M
+        sx = placed.x_m[unique]
+        sy = placed.y_m[unique]
+        cell_x = np.floor((sx - sx.min()) / side).astype(np.int64)
+        cell_y = np.floor((sy - sy.min()) / side).astype(np.int64)
+        tile = cell_x * (int(cell_y.max()) + 1) + cell_y
+        order = np.argsort(tile, kind="stable")
+        ordered = tile[order]
+        starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+        sx, sy = sx[order], sy[order]
+        return cls(
+            order=order,
+            starts=starts,
+            ends=np.append(starts[1:], order.shape[0]),
+            x0=np.minimum.reduceat(sx, starts) - margin,
+            x1=np.maximum.reduceat(sx, starts) + margin,
+            y0=np.minimum.reduceat(sy, starts) - margin,
+            y1=np.maximum.reduceat(sy, starts) + margin,
+        )
+
+    @property
+    def count(self) -> int:
+        return int(self.starts.shape[0])
+
+
+def _cheapest_tiles(
+    placed: PlacedGraph, unique: IntArray, limit_m: float
+) -> list[tuple[IntArray, IntArray]] | None:
+    """The tiling with the least estimated cost, or None when whole-graph searches cost
+    less. Tried: the default side and 2, 4 and 8 times it. A tiling must cost less than
+    ``TILE_GAIN`` times the whole-graph searches (the estimate leaves out the planning
+    and errs low on a few large overlapping tiles), and no tiling is tried when the
+    whole-graph searches cost less than ``PLAN_MIN_COST``.
+
+    The cost of a tiling is ``CALL_COST`` per tile, ``CUT_COST`` per node of its subgraph
+    and one unit per cell of its distance rows (sources × subgraph nodes); of whole-graph
+    searches, ``CALL_COST`` per call and one unit per cell. A tiling is cut (its subgraphs
+    found) only when a lower bound of its cost beats the best so far: a tile holds at least
+    its sources and at least the nodes of its x band plus those of its y band minus all.
+    """
+    n = placed.node_count
+    whole_cost = unique.shape[0] * n + -(-unique.shape[0] // _chunk_rows(n)) * CALL_COST
+    if whole_cost < PLAN_MIN_COST:
+        return None
+    best_cost = TILE_GAIN * whole_cost
+    best: list[tuple[IntArray, IntArray]] | None = None
+    side = _default_side(placed, unique, limit_m)
+    xo = _x_order(placed)
+    sx = placed.x_m[unique]
+    sy = placed.y_m[unique]
+    for factor in (1.0, 2.0, 4.0, 8.0):
+        # Every tile costs at least its call: count the tiles before anything else.
+        tiles_across = np.floor((sx - sx.min()) / (side * factor))
+        tiles_down = np.floor((sy - sy.min()) / (side * factor))
+        tile = tiles_across * (tiles_down.max() + 1) + tiles_down
+        if np.unique(tile).shape[0] * CALL_COST >= best_cost:
+            continue
+        tiling = _Tiling.of(placed, unique, limit_m, side * factor)
+        members = tiling.ends - tiling.starts
+        in_x = np.searchsorted(xo.xs, tiling.x1, "right") - np.searchsorted(xo.xs, tiling.x0)
+        in_y = np.searchsorted(xo.ys, tiling.y1, "right") - np.searchsorted(xo.ys, tiling.y0)
+        least = np.maximum(members, in_x + in_y - n)
+        bound = float(((members + CUT_COST) * least).sum()) + tiling.count * CALL_COST
+        if bound < best_cost:
+            tiles = _tile_nodes(placed, tiling)
+            cost = sum((m.shape[0] + CUT_COST) * nodes.shape[0] + CALL_COST for m, nodes in tiles)
+            if cost < best_cost:
+                best, best_cost = tiles, cost
+        if tiling.count == 1:
+            break
+    return best
+
+
+def _tile_nodes(placed: PlacedGraph, tiling: _Tiling) -> list[tuple[IntArray, IntArray]]:
+    """Each tile's sources (indices into ``unique``) and the nodes in its box."""
+    xo = _x_order(placed)
+    lo = np.searchsorted(xo.xs, tiling.x0).tolist()
+    hi = np.searchsorted(xo.xs, tiling.x1, "right").tolist()
+    plan = []
+    for t in range(tiling.count):
+        strip = xo.order[lo[t] : hi[t]]
+        ys = placed.y_m[strip]
+        inside = strip[(ys >= tiling.y0[t]) & (ys <= tiling.y1[t])]
+        plan.append((tiling.order[tiling.starts[t] : tiling.ends[t]], inside))
+    return plan
 
 
 def _induced(placed: PlacedGraph, nodes: IntArray, local: IntArray) -> object:

@@ -339,6 +339,10 @@ def test_tiled_counts_equal_plain_scipy(graph):
         expected = multiplicity @ (plain <= limit)
         assert np.array_equal(count_within(scene.placed, sources, limit), expected)
         assert np.array_equal(count_within(scene.placed, sources, limit, tile_m=250.0), expected)
+        for method in ("tiles", "whole"):
+            assert np.array_equal(
+                count_within(scene.placed, sources, limit, method=method), expected
+            )
     # The multi-source search equals the minimum over one search per source.
     dist, origin = nearest_sources(scene.placed, sources)
     each = dijkstra(scene.placed.csr, directed=True, indices=np.unique(sources))
@@ -350,6 +354,54 @@ def test_tiled_counts_equal_plain_scipy(graph):
         each[np.searchsorted(np.unique(sources), origin[reached]), np.flatnonzero(reached)],
         dist[reached],
     )
+
+
+def test_count_methods_agree_with_repeated_sources_and_the_choice_follows_size(graph):
+    """Sources repeated 1-3 times count with their multiplicity in every method; the cost
+    model searches the whole small demo graph and tiles a large SYNTHETIC grid."""
+    from district.lifecircle.engine.placement import place_points
+    from district.lifecircle.engine.search import _cheapest_tiles
+
+    placed = place_points(graph, [])[0]
+    rng = np.random.default_rng(3)
+    base = rng.choice(graph.node_count, size=200, replace=False).astype(np.int32)
+    sources = np.concatenate([base, base[:60], base[:25]])
+    plain = dijkstra(placed.csr, directed=True, indices=np.unique(sources), limit=400.0)
+    expected = np.unique(sources, return_counts=True)[1] @ (plain <= 400.0)
+    for method in ("auto", "tiles", "whole"):
+        assert np.array_equal(count_within(placed, sources, 400.0, method=method), expected)
+    assert _cheapest_tiles(placed, np.unique(sources).astype(np.int64), 400.0) is None
+    with pytest.raises(ValueError, match="method"):
+        count_within(placed, sources, 400.0, method="fast")
+
+    # SYNTHETIC: a 160 x 160 grid of 40 m blocks, 200 sources, 300 m.
+    side = 160
+    ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
+    index = np.arange(side * side).reshape(side, side)
+    u = np.r_[index[:-1, :].ravel(), index[:, :-1].ravel()]
+    v = np.r_[index[1:, :].ravel(), index[:, 1:].ravel()]
+    lat = np.asarray(31.2 + jj.ravel() * 40.0 / 111_320.0, dtype=np.float64)
+    lon = np.asarray(
+        121.4 + ii.ravel() * 40.0 / (111_320.0 * np.cos(np.radians(31.2))), dtype=np.float64
+    )
+
+    @dataclass
+    class Grid:
+        node_id: np.ndarray
+        lon: np.ndarray
+        lat: np.ndarray
+        edge_u: np.ndarray
+        edge_v: np.ndarray
+        length_m: np.ndarray
+
+    grid = build_graph(
+        Grid(np.arange(side * side), lon, lat, u, v, great_circle_m(lon[u], lat[u], lon[v], lat[v]))
+    )
+    big = place_points(grid, [])[0]
+    spread = np.unique(rng.choice(grid.node_count, size=200, replace=False)).astype(np.int64)
+    assert _cheapest_tiles(big, spread, 300.0) is not None
+    whole = count_within(big, spread.astype(np.int32), 300.0, method="whole")
+    assert np.array_equal(count_within(big, spread.astype(np.int32), 300.0), whole)
 
 
 def test_facility_ids_point_to_the_nearest(graph):
