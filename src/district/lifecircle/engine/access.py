@@ -232,9 +232,16 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
+def _numbers(values: npt.NDArray[Any]) -> FloatArray:
+    """A column as floats, NaN where a value is not a number."""
+    if values.dtype.kind in "fiu":  # already numeric: no parsing (most tables)
+        return np.asarray(values, dtype=np.float64)
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(float)
+
+
 def _coordinates(frame: pd.DataFrame, what: str) -> tuple[FloatArray, FloatArray]:
-    lon = pd.to_numeric(pd.Series(_column(frame, "lon", what)), errors="coerce").to_numpy(float)
-    lat = pd.to_numeric(pd.Series(_column(frame, "lat", what)), errors="coerce").to_numpy(float)
+    lon = _numbers(_column(frame, "lon", what))
+    lat = _numbers(_column(frame, "lat", what))
     bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
