@@ -40,7 +40,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from district.lifecircle.engine.graph import FloatArray, Int32Array, IntArray, csr_from_arrays
+from district.lifecircle.engine.graph import (
+    BoolArray,
+    FloatArray,
+    Int32Array,
+    IntArray,
+    csr_from_arrays,
+)
 from district.lifecircle.engine.placement import Anchors, PlacedGraph
 
 # Projected straight-line distance can fall short of the great-circle one by the UTM scale
@@ -71,6 +77,7 @@ category, 17–20 ms in chunks of 0.2–0.8 million cells and 32 ms in chunks of
 CHUNK_MIN_ROWS = 16
 """Fewest sources per whole-graph search, whatever the graph's size (bounds the calls)."""
 UNREACHED = -1
+BYTE_ROWS = 255
 
 
 @dataclass(frozen=True, eq=False)
@@ -202,7 +209,21 @@ def _add_counts(
     # runs is not vectorised: both cost 3 times as much.
     cuts = (np.flatnonzero(weights[1:] != weights[:-1]) + 1).tolist()
     for lo, hi in zip([0, *cuts], [*cuts, weights.shape[0]], strict=True):
-        counts[nodes] += int(weights[lo]) * within[lo:hi].sum(axis=0, dtype=np.int32)
+        counts[nodes] += int(weights[lo]) * _column_sums(within[lo:hi])
+
+
+def _column_sums(within: BoolArray) -> Int32Array:
+    """How many rows are True in each column.
+
+    Summed as bytes, ``BYTE_ROWS`` rows at a time (no column can pass 255 in a block): a
+    sum into int32 widens every cell first and took 4 times as long (160 against 37 µs on a
+    chunk of 159 rows of the demo network).
+    """
+    as_bytes = within.view(np.uint8)
+    total = np.add.reduce(as_bytes[:BYTE_ROWS], axis=0, dtype=np.uint8).astype(np.int32)
+    for lo in range(BYTE_ROWS, within.shape[0], BYTE_ROWS):
+        total += np.add.reduce(as_bytes[lo : lo + BYTE_ROWS], axis=0, dtype=np.uint8)
+    return total
 
 
 def _default_side(placed: PlacedGraph, unique: IntArray, limit_m: float) -> float:
