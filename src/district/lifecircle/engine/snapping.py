@@ -58,8 +58,10 @@ class EdgeIndex:
     piece_t1: FloatArray
     ax: FloatArray
     ay: FloatArray
-    bx: FloatArray
-    by: FloatArray
+    dx: FloatArray
+    dy: FloatArray
+    norm: FloatArray
+    """Each piece's start, its vector to the end and the vector's squared length."""
     half_max_m: float
 
 
@@ -84,7 +86,9 @@ def build_edge_index(graph: WalkGraph, piece_m: float = PIECE_M) -> EdgeIndex:
     bx = ux[edge] + t1 * dx
     by = uy[edge] + t1 * dy
     mid = np.column_stack([(ax + bx) / 2.0, (ay + by) / 2.0])
-    half = np.hypot(bx - ax, by - ay) / 2.0
+    piece_dx = bx - ax
+    piece_dy = by - ay
+    half = np.hypot(piece_dx, piece_dy) / 2.0
     return EdgeIndex(
         # Unbalanced, uncompacted: a third of the build time (27 -> 11 ms on the 50,000-node
         # grid), with queries as fast; the answers are exact either way.
@@ -94,8 +98,9 @@ def build_edge_index(graph: WalkGraph, piece_m: float = PIECE_M) -> EdgeIndex:
         piece_t1=t1,
         ax=ax,
         ay=ay,
-        bx=bx,
-        by=by,
+        dx=piece_dx,
+        dy=piece_dy,
+        norm=piece_dx * piece_dx + piece_dy * piece_dy,
         half_max_m=float(half.max()) if half.shape[0] else 0.0,
     )
 
@@ -106,9 +111,9 @@ def _piece_distance(
     """Distance from points to pieces (broadcast) and the position t in [0, 1] on the piece."""
     ax = index.ax[piece]
     ay = index.ay[piece]
-    dx = index.bx[piece] - ax
-    dy = index.by[piece] - ay
-    norm = dx * dx + dy * dy
+    dx = index.dx[piece]
+    dy = index.dy[piece]
+    norm = index.norm[piece]
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(norm > 0, ((px - ax) * dx + (py - ay) * dy) / norm, 0.0)
     t = np.clip(t, 0.0, 1.0)
