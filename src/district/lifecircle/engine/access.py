@@ -236,7 +236,8 @@ def _numbers(values: npt.NDArray[Any]) -> FloatArray:
     """A column as floats, NaN where a value is not a number."""
     if values.dtype.kind in "fiu":  # already numeric: no parsing (most tables)
         return np.asarray(values, dtype=np.float64)
-    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(float)
+    parsed = pd.to_numeric(pd.Series(values), errors="coerce")
+    return np.asarray(parsed.to_numpy(float), dtype=np.float64)
 
 
 def _coordinates(frame: pd.DataFrame, what: str) -> tuple[FloatArray, FloatArray]:

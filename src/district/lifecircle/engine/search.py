@@ -220,7 +220,7 @@ def _column_sums(within: BoolArray) -> Int32Array:
     chunk of 159 rows of the demo network).
     """
     as_bytes = within.view(np.uint8)
-    total = np.add.reduce(as_bytes[:BYTE_ROWS], axis=0, dtype=np.uint8).astype(np.int32)
+    total: Int32Array = np.add.reduce(as_bytes[:BYTE_ROWS], axis=0, dtype=np.uint8).astype(np.int32)
     for lo in range(BYTE_ROWS, within.shape[0], BYTE_ROWS):
         total += np.add.reduce(as_bytes[lo : lo + BYTE_ROWS], axis=0, dtype=np.uint8)
     return total
