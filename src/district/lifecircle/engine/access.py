@@ -232,9 +232,17 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
+def _numbers(values: npt.NDArray[Any]) -> FloatArray:
+    """A column as floats, NaN where a value is not a number."""
+    if values.dtype.kind in "fiu":  # already numeric: no parsing (most tables)
+        return np.asarray(values, dtype=np.float64)
+    parsed = pd.to_numeric(pd.Series(values), errors="coerce")
+    return np.asarray(parsed.to_numpy(float), dtype=np.float64)
+
+
 def _coordinates(frame: pd.DataFrame, what: str) -> tuple[FloatArray, FloatArray]:
-    lon = pd.to_numeric(pd.Series(_column(frame, "lon", what)), errors="coerce").to_numpy(float)
-    lat = pd.to_numeric(pd.Series(_column(frame, "lat", what)), errors="coerce").to_numpy(float)
+    lon = _numbers(_column(frame, "lon", what))
+    lat = _numbers(_column(frame, "lat", what))
     bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
@@ -264,7 +272,7 @@ def prepare_scene(
     params = params or AccessParams()
     fac_lon, fac_lat = _coordinates(facilities, "facilities")
     fac_id = _column(facilities, "id", "facilities")
-    fac_cat = _column(facilities, "category", "facilities").astype(str)
+    fac_rows = _category_rows(_column(facilities, "category", "facilities"))
     fx, fy = graph.project(fac_lon, fac_lat)
     fac_snap = snap_projected(graph, fx, fy)
     fac_on = fac_snap.snap_m <= params.snap_tolerance_m
@@ -315,8 +323,7 @@ def prepare_scene(
     o_component = np.where(o_node >= 0, placed.component[np.maximum(o_node, 0)], -1)
 
     facility_sets: dict[str, FacilitySet] = {}
-    for code in dict.fromkeys(fac_cat.tolist()):
-        sel = np.flatnonzero(fac_cat == code)
+    for code, sel in fac_rows.items():
         facility_sets[code] = FacilitySet(
             category=code,
             id=fac_id[sel],
@@ -345,6 +352,20 @@ def prepare_scene(
     return Scene(
         graph=graph, placed=placed, origins=origin_set, facilities=facility_sets, params=params
     )
+
+
+def _category_rows(values: npt.NDArray[Any]) -> dict[str, IntArray]:
+    """The rows of each category (its code as text), categories in order of appearance."""
+    codes, names = pd.factorize(values, use_na_sentinel=False)
+    text = [str(name) for name in names]
+    if len(set(text)) < len(text) or pd.isna(names).any():
+        # Values that one text stands for (1 and "1"), or missing ones (None and NaN are
+        # one value to pandas, two texts): compare the texts.
+        as_text = values.astype(str)
+        return {code: np.flatnonzero(as_text == code) for code in dict.fromkeys(as_text.tolist())}
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(text) + 1)).tolist()
+    return {code: order[bounds[i] : bounds[i + 1]] for i, code in enumerate(text)}
 
 
 def _subset_snap(snap: EdgeSnap, mask: BoolArray) -> EdgeSnap:
