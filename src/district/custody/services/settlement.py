@@ -39,7 +39,15 @@ from district.custody.ledger import (
     refunds_payable,
     run_atomic,
 )
-from district.custody.models import Closure, Contract, Merchant, Refund, Settlement, Transfer
+from district.custody.models import (
+    OPEN_CONTRACT_STATUSES,
+    Closure,
+    Contract,
+    Merchant,
+    Refund,
+    Settlement,
+    Transfer,
+)
 from district.custody.money import SHANGHAI
 
 from .common import (
