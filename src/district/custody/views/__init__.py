@@ -1,0 +1,41 @@
+"""The custody app's pages, by party. Views are thin: parse, check who is asking
+(:mod:`district.custody.views.guards`), call one service, render."""
+
+from district.custody.views.consumer import (
+    buy,
+    confirm_check_in,
+    contract,
+    dispute_check_in,
+    my_contracts,
+    my_receipts,
+    receipt_json,
+    refund,
+)
+from district.custody.views.merchant import merchant, merchant_home, record_check_in
+from district.custody.views.notary import notary, settle, statement, statements
+from district.custody.views.public import index, verify
+from district.custody.views.regulator import closure, closures, regulator, scan_risks
+
+__all__ = [
+    "buy",
+    "closure",
+    "closures",
+    "confirm_check_in",
+    "contract",
+    "dispute_check_in",
+    "index",
+    "merchant",
+    "merchant_home",
+    "my_contracts",
+    "my_receipts",
+    "notary",
+    "receipt_json",
+    "record_check_in",
+    "refund",
+    "regulator",
+    "scan_risks",
+    "settle",
+    "statement",
+    "statements",
+    "verify",
+]

@@ -1,0 +1,88 @@
+"""The regulator's screens (market supervision, 市场监管): balances held in custody by
+merchant and by sector, risk warnings, closures and the refunds they made."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from district.accounts.auth import role_required
+from district.core.errors import DistrictError, NotFoundError
+from district.custody import services
+from district.custody.forms import ClosureForm, add_service_error
+from district.custody.models import Closure, Merchant
+
+REGULATOR = "regulator"
+
+
+@role_required(REGULATOR)
+@require_GET
+def regulator(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "custody/regulator.html",
+        {
+            "overview": services.regulator_overview(),
+            "summary": services.custody_summary(),
+            "warnings": services.risk_warnings(open_only=True),
+            "sector_labels": dict(Merchant.Sector.choices),
+        },
+    )
+
+
+@role_required(REGULATOR)
+@require_POST
+def scan_risks(request: HttpRequest) -> HttpResponse:
+    found = services.scan_risks()
+    messages.success(request, _("Risk scan done: %(n)s warning(s) raised.") % {"n": len(found)})
+    return redirect("custody:regulator")
+
+
+@role_required(REGULATOR)
+@require_http_methods(["GET", "POST"])
+def closures(request: HttpRequest) -> HttpResponse:
+    merchants = Merchant.objects.exclude(status="closed").order_by("name")
+    form = ClosureForm(request.POST or None, merchants=merchants)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        merchant = merchants.filter(pk=data["merchant"]).first()
+        try:
+            if merchant is None:
+                raise NotFoundError(_("This merchant is already closed."), field="merchant")
+            closure = services.close_merchant(
+                key=data["key"], merchant=merchant, by=request.user, reason=data["reason"]
+            )
+        except DistrictError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is closed: every consumer's unconsumed balance is refunded.")
+                % {"name": merchant.name},
+            )
+            return redirect("custody:closure", pk=closure.pk)
+    return render(
+        request,
+        "custody/closures.html",
+        {
+            "form": form,
+            "closures": Closure.objects.select_related("merchant").order_by("-created_at"),
+        },
+    )
+
+
+@role_required(REGULATOR)
+@require_GET
+def closure(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Closure.objects.select_related("merchant"), pk=pk)
+    return render(
+        request,
+        "custody/closure.html",
+        {
+            "closure": item,
+            "refunds": services.closure_refunds(item),
+        },
+    )
