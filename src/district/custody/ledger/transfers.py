@@ -175,7 +175,7 @@ def _check_spec(spec: TransferSpec, position: int) -> None:
 
 def _differs(existing: Transfer, spec: TransferSpec) -> tuple[str, object, object] | None:
     """The first field in which ``spec`` differs from the stored transfer, if any."""
-    pending_key = existing.pending_of.key if existing.pending_of_id else None
+    pending_key = existing.pending_of.key if existing.pending_of is not None else None
     checks: list[tuple[str, object, object]] = [
         ("kind", existing.kind, spec.kind),
         ("code", existing.code, spec.code),

@@ -18,6 +18,7 @@ record attendance and end the cooling-off.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -759,7 +760,9 @@ def confirm_due_check_ins(*, now: datetime | None = None) -> int:
     count = 0
     for check_in in due:
         try:
-            run_atomic(lambda c=check_in: _confirm(c, by=None, moment=moment, automatic=True))  # type: ignore[misc]
+            run_atomic(
+                functools.partial(_confirm, check_in, by=None, moment=moment, automatic=True)
+            )
         except ConflictError:
             continue  # frozen or closed meanwhile: stays pending
         count += 1

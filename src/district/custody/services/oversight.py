@@ -176,13 +176,13 @@ def scan_risks(*, now: datetime | None = None) -> list[RiskWarning]:
     warnings: list[RiskWarning] = []
     for merchant in Merchant.objects.exclude(status=Merchant.Status.CLOSED).order_by("pk"):
         for kind, message, figures in _signals(merchant, moment):
-            warnings.append(
-                run_atomic(
-                    lambda m=merchant, k=kind, t=message, f=figures: _warn(
-                        m, k, week_of, t, f, moment
-                    )
-                )
-            )  # type: ignore[misc]
+
+            def raise_warning(
+                m: Merchant = merchant, k: str = kind, t: str = message, f: dict[str, Any] = figures
+            ) -> RiskWarning:
+                return _warn(m, k, week_of, t, f, moment)
+
+            warnings.append(run_atomic(raise_warning))
     return warnings
 
 

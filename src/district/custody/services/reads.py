@@ -144,9 +144,9 @@ def regulator_overview() -> RegulatorOverview:
             m.sector,
             held.get(m.pk, 0),
             receivable.get(m.pk, 0),
-            m.open_contracts,
-            m.open_warnings,
-        )  # type: ignore[attr-defined]
+            int(getattr(m, "open_contracts", 0)),
+            int(getattr(m, "open_warnings", 0)),
+        )
         for m in merchants
     ]
     sectors = []
@@ -277,10 +277,10 @@ def account_balances_check() -> list[str]:
         problems.append(
             f"the custody bank holds {bank_balance} fen; the accounts it backs add up to {liabilities} fen"
         )
-    posted = Transfer.objects.filter(kind__in=["posted", "post"])
+    moved = Transfer.objects.filter(kind__in=["posted", "post"])
     held = Account.objects.filter(kind=Account.Kind.CONSUMER_HELD)
-    deposits = _sum(posted.filter(code="deposit"))
-    out = _sum(posted.filter(debit_account__kind=Account.Kind.CONSUMER_HELD))
+    deposits = _sum(moved.filter(code="deposit"))
+    out = _sum(moved.filter(debit_account__kind=Account.Kind.CONSUMER_HELD))
     balance = _sum(held, "credits_posted") - _sum(held, "debits_posted")
     if deposits - out != balance:
         problems.append(

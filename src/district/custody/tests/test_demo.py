@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from district.accounts.models import User
 from district.custody import services
 from district.custody.demo import load_demo
 from district.custody.models import (
