@@ -686,6 +686,9 @@ class JournalHead(models.Model):
             models.CheckConstraint(condition=Q(size__gte=0), name="custody_journalhead_size"),
         ]
 
+    def __str__(self) -> str:
+        return f"journal head: {self.size} entries"
+
 
 class JournalRecord(models.Model):
     """One journal entry: canonical JSON bytes, hash-chained to its predecessor (日志)."""
@@ -787,3 +790,6 @@ class StatementLine(models.Model):
             models.UniqueConstraint(fields=["statement", "row"], name="custody_line_row_unique"),
             models.CheckConstraint(condition=~Q(amount_fen=0), name="custody_line_amount_nonzero"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.statement.file_name} row {self.row}"

@@ -332,7 +332,8 @@ def create_transfers(
                     if amount > pending.amount_fen:
                         raise InputError(
                             f"Cannot post {amount} fen of the pending transfer {pending.key!r}, "
-                            f"which holds {pending.amount_fen} fen: exceeds_pending_transfer_amount",
+                            f"which holds {pending.amount_fen} fen: "
+                            "exceeds_pending_transfer_amount",
                             field="amount_fen",
                             value=amount,
                             fix="Post at most the pending amount.",

@@ -795,7 +795,8 @@ def open_dispute(
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
         if locked.status not in (Contract.Status.HELD, Contract.Status.ACTIVE):
             raise ConflictError(
-                f"Contract {locked.number} is {locked.status}; only a contract in use can be disputed",
+                f"Contract {locked.number} is {locked.status}; only a contract in use can be "
+                "disputed",
                 field="contract",
                 value=locked.number,
             )

@@ -117,7 +117,8 @@ def _signals(merchant: Merchant, moment: datetime) -> list[tuple[str, str, dict[
         found.append(
             (
                 RiskWarning.Kind.BALANCE,
-                f"{merchant.name}: prepaid balance {money.format_yuan(balance)} yuan — {requirement.reason}",
+                f"{merchant.name}: prepaid balance {money.format_yuan(balance)} yuan — "
+                f"{requirement.reason}",
                 {
                     "balance_fen": balance,
                     "required_fen": requirement.required_fen,
@@ -132,8 +133,9 @@ def _signals(merchant: Merchant, moment: datetime) -> list[tuple[str, str, dict[
             found.append(
                 (
                     RiskWarning.Kind.BALANCE,
-                    f"{merchant.name}: prepaid balance {money.format_yuan(balance)} yuan, more than "
-                    f"{HISTORY_FACTOR}× the {money.format_yuan(earlier)} yuan of {HISTORY_DAYS} days ago",
+                    f"{merchant.name}: prepaid balance {money.format_yuan(balance)} yuan, "
+                    f"more than {HISTORY_FACTOR}× the {money.format_yuan(earlier)} yuan of "
+                    f"{HISTORY_DAYS} days ago",
                     {"balance_fen": balance, "balance_before_fen": earlier, "days": HISTORY_DAYS},
                 )
             )

@@ -52,7 +52,8 @@ def check_licence(licence: str, *, is_demo: bool) -> str:
     bad = sorted({c for c in code if c not in USCC_ALPHABET})
     if bad:
         raise InputError(
-            f"The licence {code} contains {''.join(bad)!r}, not used in unified social credit codes",
+            f"The licence {code} contains {''.join(bad)!r}, not used in unified social "
+            "credit codes",
             field="licence",
             value=code,
             fix="Codes use digits and capital letters except I, O, S, V and Z.",

@@ -247,11 +247,13 @@ def account_balances_check() -> list[str]:
             cached_pending = account.debits_pending if side == "debit" else account.credits_pending
             if posted != cached_posted:
                 problems.append(
-                    f"{account.code}: {side}s_posted is {cached_posted}, its transfers sum to {posted}"
+                    f"{account.code}: {side}s_posted is {cached_posted}, its transfers sum "
+                    f"to {posted}"
                 )
             if pending != cached_pending:
                 problems.append(
-                    f"{account.code}: {side}s_pending is {cached_pending}, open pending transfers sum to {pending}"
+                    f"{account.code}: {side}s_pending is {cached_pending}, open pending "
+                    f"transfers sum to {pending}"
                 )
         total_debits += account.debits_posted
         total_credits += account.credits_posted
@@ -275,7 +277,8 @@ def account_balances_check() -> list[str]:
         )
     if bank_balance != liabilities:
         problems.append(
-            f"the custody bank holds {bank_balance} fen; the accounts it backs add up to {liabilities} fen"
+            f"the custody bank holds {bank_balance} fen; the accounts it backs add up to "
+            f"{liabilities} fen"
         )
     moved = Transfer.objects.filter(kind__in=["posted", "post"])
     held = Account.objects.filter(kind=Account.Kind.CONSUMER_HELD)
@@ -284,7 +287,8 @@ def account_balances_check() -> list[str]:
     balance = _sum(held, "credits_posted") - _sum(held, "debits_posted")
     if deposits - out != balance:
         problems.append(
-            f"deposits ({deposits}) − releases and refunds ({out}) ≠ consumers' balances ({balance}) fen"
+            f"deposits ({deposits}) − releases and refunds ({out}) ≠ consumers' balances "
+            f"({balance}) fen"
         )
     return problems
 

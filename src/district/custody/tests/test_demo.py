@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.conf import settings
 
@@ -57,9 +55,7 @@ def test_demo_is_labelled_complete_and_idempotent() -> None:
         m.is_demo and m.name.endswith("（演示）") and m.licence.startswith("DEMO")
         for m in merchants
     )
-    resident = services.consumer_for(
-        Merchant.objects.first().staff.model.objects.get(username="resident")
-    )
+    resident = services.consumer_for(User.objects.get(username="resident"))
     contracts = list(services.consumer_contracts(resident))
     assert {c.status for c in contracts} >= {"active", "held"}
     pack = next(c for c in contracts if c.product_type == "class_pack")
