@@ -76,7 +76,7 @@ class SignContractForm(KeyedForm):
     sessions = forms.IntegerField(label=_("Sessions"), required=False, min_value=1)
     term_months = forms.IntegerField(label=_("Term (months)"), required=False, min_value=1)
     starts_on = forms.DateField(
-        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Starts on"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     training_kind = forms.ChoiceField(
         label=_("Training kind"), choices=TRAINING_KINDS, required=False
@@ -129,7 +129,8 @@ class ClosureForm(KeyedForm):
 
 class SettleForm(forms.Form):
     period_end = forms.DateField(
-        label=_("Settle up to (period end)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Settle up to (period end)"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
 
