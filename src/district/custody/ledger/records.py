@@ -22,7 +22,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from district.core.errors import ConfigurationError, NotFoundError
@@ -146,28 +146,34 @@ def _as_signed(head: TreeHead) -> journal.SignedTreeHead:
 
 
 def sign_tree_head(*, now: datetime | None = None) -> journal.SignedTreeHead:
-    """A signed head for the journal's current size (signed now if none exists yet)."""
+    """A signed head covering the journal's current size (signed now if none does yet).
+
+    The root is computed without a lock (entries below the size never change); signing then
+    locks the journal head row briefly, so heads are stored in increasing size *and* time,
+    as the verifier requires, even when two processes sign at once.
+    """
     size = journal_size()
-    existing = TreeHead.objects.filter(tree_size=size).first()
+    existing = TreeHead.objects.filter(tree_size__gte=size).order_by("tree_size").first()
     if existing is not None:
         return _as_signed(existing)
-    latest = TreeHead.objects.order_by("-tree_size").first()
-    moment = now or timezone.now()
-    if latest is not None and journal.timestamp_us(moment) <= latest.timestamp_us:
-        moment = EPOCH + timedelta(microseconds=int(latest.timestamp_us) + 1)
-    signed = journal.sign_tree_head(signing_key(), size, merkle_tree(size).root(), moment)
-    try:
-        with transaction.atomic():
-            TreeHead.objects.create(
-                tree_size=signed.tree_size,
-                root_hash=signed.root_hash,
-                timestamp_us=signed.timestamp_us,
-                signature=signed.signature,
-                key_id=signed.key_id,
-                created_at=timezone.now(),
-            )
-    except IntegrityError:  # signed at the same moment by another process
-        return _as_signed(TreeHead.objects.get(tree_size=size))
+    root = merkle_tree(size).root()
+    with transaction.atomic():
+        _head_for_update()
+        latest = TreeHead.objects.order_by("-tree_size").first()
+        if latest is not None and latest.tree_size >= size:
+            return _as_signed(latest)
+        moment = now or timezone.now()
+        if latest is not None and journal.timestamp_us(moment) <= latest.timestamp_us:
+            moment = EPOCH + timedelta(microseconds=int(latest.timestamp_us) + 1)
+        signed = journal.sign_tree_head(signing_key(), size, root, moment)
+        TreeHead.objects.create(
+            tree_size=signed.tree_size,
+            root_hash=signed.root_hash,
+            timestamp_us=signed.timestamp_us,
+            signature=signed.signature,
+            key_id=signed.key_id,
+            created_at=timezone.now(),
+        )
     return signed
 
 

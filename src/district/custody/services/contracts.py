@@ -528,7 +528,11 @@ def record_check_in(
                 ],
             )
             return existing
-        locked = Contract.objects.select_for_update().select_related("merchant").get(pk=contract.pk)
+        locked = (
+            Contract.objects.select_for_update(of=("self",))
+            .select_related("merchant")
+            .get(pk=contract.pk)
+        )
         if is_consumer_of(by, locked):
             recorded_by = CheckIn.RecordedBy.CONSUMER
         elif is_staff_of(by, locked.merchant):
@@ -643,7 +647,9 @@ def _receivable(merchant: Merchant) -> Account:
 
 def _confirm(check_in: CheckIn, *, by: Any, moment: datetime, automatic: bool) -> CheckIn:
     contract = (
-        Contract.objects.select_for_update().select_related("merchant").get(pk=check_in.contract_id)
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("merchant")
+        .get(pk=check_in.contract_id)
     )
     locked = CheckIn.objects.get(pk=check_in.pk)
     if locked.status == CheckIn.Status.CONFIRMED:
@@ -868,6 +874,20 @@ def resolve_dispute(
             _void_awaiting(contract, moment=moment, why=f"{locked}: refunded")
             balance = contract_account(contract).available_fen
             claim = _claim_fen(contract, local_day(moment), balance)
+            earned = balance - min(claim, balance)
+            if earned > 0:  # membership days used: the merchant's
+                create_transfer(
+                    TransferSpec(
+                        key=f"{locked.key}:earned",
+                        code="release",
+                        debit=contract_account(contract),
+                        credit=_receivable(contract.merchant),
+                        amount_fen=earned,
+                        contract=contract,
+                        merchant=contract.merchant,
+                    ),
+                    now=moment,
+                )
             _refund(
                 key=f"{locked.key}:refund",
                 contract=contract,
@@ -879,20 +899,6 @@ def resolve_dispute(
                 moment=moment,
                 dispute=locked,
             )
-            remaining = contract_account(contract).credit_balance_fen
-            if remaining > 0:  # membership days used: earned by the merchant
-                create_transfer(
-                    TransferSpec(
-                        key=f"{locked.key}:earned",
-                        code="release",
-                        debit=contract_account(contract),
-                        credit=_receivable(contract.merchant),
-                        amount_fen=remaining,
-                        contract=contract,
-                        merchant=contract.merchant,
-                    ),
-                    now=moment,
-                )
             contract.status = Contract.Status.REFUNDED
         else:
             contract.status = locked.status_before or Contract.Status.ACTIVE

@@ -67,17 +67,29 @@ def _end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), SHANGHAI)
 
 
-def _accrue_memberships(merchant: Merchant, *, key: str, through: date, moment: datetime) -> int:
-    """Release the membership days used through ``through``; returns the fen released."""
-    total = 0
+def _accrue_memberships(
+    merchant: Merchant, *, key: str, through: date, moment: datetime
+) -> list[tuple[Contract, dict[str, Any]]]:
+    """Release the membership days used through ``through``; returns the journal events,
+    which the caller appends after its last transfer (the journal head is locked last).
+
+    A membership counts its days from ``starts_on``; one never used accrues too once its
+    cooling-off period is over (the consumer could no longer take it back).
+    """
+    events: list[tuple[Contract, dict[str, Any]]] = []
     receivable = merchant_receivable(merchant)
     memberships = merchant.contracts.filter(
         product_type=Contract.ProductType.MEMBERSHIP,
-        status=Contract.Status.ACTIVE,
+        status__in=[Contract.Status.HELD, Contract.Status.ACTIVE],
         ends_on__isnull=False,
     ).order_by("pk")
     for contract in memberships.select_for_update():
-        assert contract.ends_on is not None
+        if contract.ends_on is None:
+            continue
+        if contract.status == Contract.Status.HELD and moment < money.cooling_off_deadline(
+            contract.signed_at
+        ):
+            continue
         used, term_days = money.membership_days_used(
             contract.starts_on, contract.ends_on, through + timedelta(days=1)
         )
@@ -98,23 +110,23 @@ def _accrue_memberships(merchant: Merchant, *, key: str, through: date, moment: 
                 ),
                 now=moment,
             )
-            append_event(
-                {
-                    "type": "release",
-                    "contract": contract.number,
-                    "amount_fen": due,
-                    "days_used": used,
-                    "term_days": term_days,
-                    "through": through.isoformat(),
-                },
-                now=moment,
-                contract=contract,
+            events.append(
+                (
+                    contract,
+                    {
+                        "type": "release",
+                        "contract": contract.number,
+                        "amount_fen": due,
+                        "days_used": used,
+                        "term_days": term_days,
+                        "through": through.isoformat(),
+                    },
+                )
             )
-            total += due
         if used >= term_days and contract_account(contract).credit_balance_fen == 0:
             contract.status = Contract.Status.COMPLETED
             contract.save(update_fields=["status"])
-    return total
+    return events
 
 
 def settle_merchant(
@@ -160,7 +172,9 @@ def settle_merchant(
                 value=period_end.isoformat(),
             )
         if locked.status in (Merchant.Status.ACTIVE, Merchant.Status.SUSPENDED):
-            _accrue_memberships(locked, key=key, through=period_end, moment=moment)
+            accrued = _accrue_memberships(locked, key=key, through=period_end, moment=moment)
+        else:
+            accrued = []
         receivable = merchant_receivable(locked)
         credited = (
             Transfer.objects.filter(
@@ -208,6 +222,8 @@ def settle_merchant(
             )
         if specs:
             create_transfers(specs, now=moment)
+        for contract, event in accrued:
+            append_event(event, now=moment, contract=contract)
         append_event(
             {
                 "type": "settlement",
