@@ -39,6 +39,7 @@ from district.custody.services.parties import (
     check_licence,
     consumer_for,
     register_merchant,
+    set_merchant_status,
     uscc_check_character,
 )
 from district.custody.services.reads import (
@@ -104,6 +105,7 @@ __all__ = [
     "resolve_dispute",
     "risk_warnings",
     "scan_risks",
+    "set_merchant_status",
     "settle_all",
     "settle_merchant",
     "sign_contract",

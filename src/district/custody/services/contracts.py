@@ -471,7 +471,7 @@ def _units(contract: Contract) -> int | None:
 
 
 def _require_releasable(contract: Contract) -> None:
-    if contract.merchant.status != Merchant.Status.ACTIVE:
+    if contract.merchant.status == Merchant.Status.CLOSED:
         raise ConflictError(
             f"{contract.merchant.name} is {contract.merchant.status}: no session can be released",
             field="merchant",
@@ -757,12 +757,15 @@ def confirm_due_check_ins(*, now: datetime | None = None) -> int:
     Frozen contracts (an open dispute) and closed merchants are skipped.
     """
     moment = clock(now)
-    due = CheckIn.objects.filter(
-        status=CheckIn.Status.AWAITING,
-        confirm_by__lte=moment,
-        contract__status__in=[Contract.Status.HELD, Contract.Status.ACTIVE],
-        contract__merchant__status=Merchant.Status.ACTIVE,
-    ).order_by("confirm_by", "pk")
+    due = (
+        CheckIn.objects.filter(
+            status=CheckIn.Status.AWAITING,
+            confirm_by__lte=moment,
+            contract__status__in=[Contract.Status.HELD, Contract.Status.ACTIVE],
+        )
+        .exclude(contract__merchant__status=Merchant.Status.CLOSED)
+        .order_by("confirm_by", "pk")
+    )
     count = 0
     for check_in in due:
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -179,3 +179,57 @@ def consumer_for(user: Any) -> Consumer:
             return Consumer.objects.create(user=user, display_name=display)
     except IntegrityError:  # created at the same moment by a concurrent request
         return Consumer.objects.get(user=user)
+
+
+def set_merchant_status(
+    *, merchant: Merchant, status: str, by: Any, reason: str, now: datetime | None = None
+) -> Merchant:
+    """Suspend a merchant, announce its closing, or make it active again.
+
+    ``suspended`` and ``closing`` stop new sales; consumers keep using what they bought
+    (releases continue) until ``close_merchant`` freezes and refunds everything. Needs
+    ``custody.change_merchant`` (the regulator or the notary). Closing is
+    :func:`~district.custody.services.close_merchant`, not a status change.
+    """
+    require_permission(by, "custody.change_merchant", "change a merchant's status")
+    allowed = (Merchant.Status.ACTIVE, Merchant.Status.SUSPENDED, Merchant.Status.CLOSING)
+    if status not in allowed:
+        raise InputError(
+            f"status is {status!r}; it must be active, suspended or closing",
+            field="status",
+            value=status,
+            fix="Use close_merchant to close a merchant and refund its consumers.",
+        )
+    text = (reason or "").strip()
+    if not text:
+        raise InputError("Give the reason for the change", field="reason", fix="Write a reason.")
+    moment = clock(now)
+
+    def work() -> Merchant:
+        locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        if locked.status == Merchant.Status.CLOSED:
+            raise ConflictError(
+                f"{locked.name} is closed; its status cannot change",
+                field="status",
+                value=status,
+            )
+        if locked.status == status:
+            return locked
+        previous = locked.status
+        locked.status = status
+        locked.save(update_fields=["status"])
+        append_event(
+            {
+                "type": "merchant_status",
+                "merchant": locked.licence,
+                "from": previous,
+                "to": status,
+                "reason": text[:500],
+                "by": user_ref(by),
+            },
+            now=moment,
+            merchant=locked,
+        )
+        return locked
+
+    return run_atomic(work)

@@ -513,3 +513,33 @@ def test_licences_are_checked(core_cast: dict[str, Any]) -> None:
             is_demo=True,
             by=core_cast["alice"],
         )
+
+
+def test_suspension_stops_sales_not_use(core_cast: dict[str, Any], pack: Any) -> None:
+    with pytest.raises(PermissionDeniedError):
+        services.set_merchant_status(
+            merchant=core_cast["gym"], status="suspended", by=core_cast["gymstaff"], reason="x"
+        )
+    services.set_merchant_status(
+        merchant=core_cast["gym"], status="suspended", by=core_cast["regulator"], reason="调查中"
+    )
+    with pytest.raises(ConflictError, match="suspended"):
+        services.sign_contract(
+            key="during",
+            merchant=core_cast["gym"],
+            consumer=core_cast["bob_c"],
+            product_type="class_pack",
+            price_fen=1000,
+            sessions=1,
+            starts_on=T0.date(),
+            by=core_cast["bob"],
+            now=T0,
+        )
+    services.record_check_in(key="still", contract=pack, by=core_cast["alice"], now=T0)
+    with pytest.raises(InputError):
+        services.set_merchant_status(
+            merchant=core_cast["gym"], status="closed", by=core_cast["regulator"], reason="x"
+        )
+    services.set_merchant_status(
+        merchant=core_cast["gym"], status="active", by=core_cast["regulator"], reason="结束"
+    )
