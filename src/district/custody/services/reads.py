@@ -192,6 +192,12 @@ def sign_tree_head(*, now: datetime | None = None) -> journal.SignedTreeHead:
     return ledger.sign_tree_head(now=now)
 
 
+def consistency_proof(*, old_size: int, new_size: int) -> list[bytes]:
+    """RFC 6962 proof that the journal of ``new_size`` entries extends that of ``old_size``
+    (for the notary and the bureau comparing two signed tree heads)."""
+    return ledger.consistency_proof(old_size, new_size)
+
+
 def export_journal(*, out: str | Path, overwrite: bool = False) -> journal.ExportSummary:
     """Write the journal, the signed tree heads and the public key to the folder ``out``."""
     return ledger.export(out, overwrite=overwrite)
