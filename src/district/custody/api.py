@@ -162,6 +162,7 @@ def _check_in(item: CheckIn) -> dict[str, Any]:
         "number": item.number,
         "recorded_by": item.recorded_by,
         "status": item.status,
+        "release_fen": item.release_fen,
         "occurred_at": _iso(item.occurred_at),
         "confirm_by": _iso(item.confirm_by),
     }
@@ -255,7 +256,10 @@ def record_check_in(
     seller = _merchant(request, merchant)
     key = _key(idempotency_key, payload.key, seller)
     item = services.record_check_in(
-        key=key, contract=_own_contract(seller, contract_id), by=_caller(request)
+        key=key,
+        contract=_own_contract(seller, contract_id),
+        by=_caller(request),
+        amount_fen=payload.amount_fen,
     )
     return Status(201, _check_in(item))
 

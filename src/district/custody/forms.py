@@ -103,13 +103,23 @@ class RefundForm(KeyedForm):
 
 class CheckInForm(KeyedForm):
     contract = forms.TypedChoiceField(label=_("Contract"), coerce=int)
+    amount = YuanField(
+        label=_("Amount spent (yuan, stored-value cards only)"),
+        required=False,
+    )
 
     def __init__(self, *args: Any, contracts: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["contract"].choices = [  # type: ignore[attr-defined]
-            (c.pk, f"#{c.pk} · {c.consumer.display_name} · {c.get_product_type_display()}")
+            (c.pk, f"{c.number} · {c.consumer.display_name} · {c.get_product_type_display()}")
             for c in contracts
         ]
+
+
+class UseSessionForm(KeyedForm):
+    """The consumer records a session themselves: confirmed and released at once."""
+
+    amount = YuanField(label=_("Amount spent (yuan, stored-value cards only)"), required=False)
 
 
 class ClosureForm(KeyedForm):

@@ -45,6 +45,9 @@ class CheckInIn(Schema):
     key: str | None = Field(
         None, max_length=64, description="Idempotency key (or the Idempotency-Key header)."
     )
+    amount_fen: int | None = Field(
+        None, ge=1, description="The spend, for a stored-value card without sessions only."
+    )
 
 
 class PositionOut(Schema):
@@ -83,6 +86,7 @@ class CheckInOut(Schema):
     number: int
     recorded_by: str
     status: str
+    release_fen: int
     occurred_at: str
     confirm_by: str | None
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("me/buy/", views.buy, name="buy"),
     path("me/c/<int:pk>/", views.contract, name="contract"),
     path("me/c/<int:pk>/refund/", views.refund, name="refund"),
+    path("me/c/<int:pk>/use/", views.use_session, name="use_session"),
     path("me/c/<int:pk>/receipts/<int:leaf_index>.json", views.receipt_json, name="receipt_json"),
     path("me/check-ins/<int:pk>/confirm/", views.confirm_check_in, name="confirm_check_in"),
     path("me/check-ins/<int:pk>/dispute/", views.dispute_check_in, name="dispute_check_in"),

@@ -374,3 +374,54 @@ def test_anonymous_is_sent_to_login_everywhere(cast: dict[str, Any]) -> None:
     ):
         response = client.get(path)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_consumer_records_a_session_they_used(cast: dict[str, Any]) -> None:
+    contract = cast["contract_a"]
+    alice = as_user(cast["alice"])
+    form = alice.get(url("contract", contract.pk)).context["use_form"]
+    data = {"key": form.initial["key"]}
+    assert as_user(cast["bob"]).post(url("use_session", contract.pk), data).status_code == 403
+    assert alice.post(url("use_session", contract.pk), data).status_code == 302
+    assert alice.post(url("use_session", contract.pk), data).status_code == 302  # same key
+    position = services.contract_position(contract)
+    assert position.sessions_used == 1 and position.released_fen == 10000
+
+
+@pytest.mark.django_db
+def test_notary_imports_a_statement_and_sees_the_reconciliation(cast: dict[str, Any]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    contract = cast["contract_a"]
+    today = timezone.localdate().isoformat()
+    csv = (
+        "date,amount,reference,counterparty,balance\n"
+        f"{today},3000.00,{contract.number},Alice,3000.00\n"
+        f"{today},99.00,NO-SUCH-REF,someone,3099.00\n"
+    ).encode()
+    notary = as_user(cast["notary"])
+    upload = SimpleUploadedFile("bank.csv", csv, content_type="text/csv")
+    assert (
+        as_user(cast["regulator"]).post(url("statements"), {"statement": upload}).status_code == 403
+    )
+    upload = SimpleUploadedFile("bank.csv", csv, content_type="text/csv")
+    response = notary.post(url("statements"), {"statement": upload})
+    assert response.status_code == 302, response.content
+    report = notary.get(response["Location"])
+    assert report.status_code == 200
+    body = report.content.decode()
+    assert "NO-SUCH-REF" in body
+    assert 'data-testid="differences"' in body
+
+
+@pytest.mark.django_db
+def test_a_bad_statement_names_the_row_and_field(cast: dict[str, Any]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv = b"date,amount,reference\n2026-01-05,12.345,X\n"
+    upload = SimpleUploadedFile("bad.csv", csv, content_type="text/csv")
+    response = as_user(cast["notary"]).post(url("statements"), {"statement": upload})
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["statement"])
+    assert "row 2" in errors and "amount" in errors

@@ -10,6 +10,7 @@ from district.custody.views.consumer import (
     my_receipts,
     receipt_json,
     refund,
+    use_session,
 )
 from district.custody.views.merchant import merchant, merchant_home, record_check_in
 from district.custody.views.notary import notary, settle, statement, statements
@@ -37,5 +38,6 @@ __all__ = [
     "settle",
     "statement",
     "statements",
+    "use_session",
     "verify",
 ]

@@ -16,7 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from district.core.errors import DistrictError, NotFoundError
 from district.custody import money, services
-from district.custody.forms import DisputeForm, RefundForm, SignContractForm, add_service_error
+from district.custody.forms import (
+    DisputeForm,
+    RefundForm,
+    SignContractForm,
+    UseSessionForm,
+    add_service_error,
+)
 from district.custody.journal.chain import parse_entry
 from district.custody.models import CheckIn, Contract, Merchant
 from district.custody.views import guards
@@ -86,8 +92,38 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "receipts": _receipt_rows(item),
             "cooling_off": cooling_off(item),
             "dispute_form": DisputeForm(),
+            "use_form": UseSessionForm() if item.status in ("held", "active") else None,
         },
     )
+
+
+@login_required
+@require_POST
+def use_session(request: HttpRequest, pk: int) -> HttpResponse:
+    """The consumer records a session they used: confirmed, its money released at once."""
+    item = guards.own_contract(request.user, pk)
+    form = UseSessionForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        )
+        return redirect("custody:contract", pk=item.pk)
+    try:
+        check_in = services.record_check_in(
+            key=form.cleaned_data["key"],
+            contract=item,
+            by=request.user,
+            amount_fen=form.cleaned_data["amount"],
+        )
+    except DistrictError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Session %(number)s recorded: RMB %(amount)s released to the merchant.")
+            % {"number": check_in.number, "amount": money.format_yuan(check_in.release_fen)},
+        )
+    return redirect("custody:contract", pk=item.pk)
 
 
 @login_required

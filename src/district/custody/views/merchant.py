@@ -79,7 +79,10 @@ def record_check_in(request: HttpRequest, pk: int) -> HttpResponse:
         if contract is None:
             raise NotFoundError(_("This contract is not one of yours."), field="contract")
         check_in = services.record_check_in(
-            key=form.cleaned_data["key"], contract=contract, by=request.user
+            key=form.cleaned_data["key"],
+            contract=contract,
+            by=request.user,
+            amount_fen=form.cleaned_data["amount"],
         )
     except DistrictError as error:
         messages.error(request, str(error))
