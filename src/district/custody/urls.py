@@ -7,6 +7,7 @@ urlpatterns = [
     # anyone
     path("", views.index, name="index"),
     path("verify/", views.verify, name="verify"),
+    path("notary-key.pem", views.public_key, name="public_key"),
     # consumers
     path("me/", views.my_contracts, name="my_contracts"),
     path("me/receipts/", views.my_receipts, name="my_receipts"),
@@ -24,6 +25,7 @@ urlpatterns = [
     # the regulator
     path("regulator/", views.regulator, name="regulator"),
     path("regulator/scan/", views.scan_risks, name="scan_risks"),
+    path("regulator/warnings/<int:pk>/close/", views.close_warning, name="close_warning"),
     path("regulator/closures/", views.closures, name="closures"),
     path("regulator/closures/<int:pk>/", views.closure, name="closure"),
     # the notary

@@ -425,3 +425,37 @@ def test_a_bad_statement_names_the_row_and_field(cast: dict[str, Any]) -> None:
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["statement"])
     assert "row 2" in errors and "amount" in errors
+
+
+@pytest.mark.django_db
+def test_regulator_marks_a_warning_handled(cast: dict[str, Any]) -> None:
+    from district.custody.models import RiskWarning
+
+    warning = RiskWarning.objects.create(
+        merchant=cast["m1"],
+        kind="sales_burst",
+        week_of=timezone.localdate(),
+        message="测试预警",
+        raised_at=timezone.now(),
+    )
+    page = as_user(cast["regulator"]).get(url("regulator")).content.decode()
+    assert "测试预警" in page
+    assert (
+        "测试预警" in as_user(cast["m1staff"]).get(url("merchant", cast["m1"].pk)).content.decode()
+    )
+    assert (
+        "测试预警"
+        not in as_user(cast["m2staff"]).get(url("merchant", cast["m2"].pk)).content.decode()
+    )
+    assert as_user(cast["m1staff"]).post(url("close_warning", warning.pk)).status_code == 403
+    assert as_user(cast["regulator"]).post(url("close_warning", warning.pk)).status_code == 302
+    warning.refresh_from_db()
+    assert warning.status == "closed"
+
+
+@pytest.mark.django_db
+def test_the_notary_key_is_published() -> None:
+    response = Client().get(url("public_key"))
+    assert response.status_code == 200
+    assert response.content.startswith(b"-----BEGIN PUBLIC KEY-----")
+    assert b"BEGIN PUBLIC KEY" in Client().get(url("verify")).content

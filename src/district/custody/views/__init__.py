@@ -14,11 +14,18 @@ from district.custody.views.consumer import (
 )
 from district.custody.views.merchant import merchant, merchant_home, record_check_in
 from district.custody.views.notary import notary, settle, statement, statements
-from district.custody.views.public import index, verify
-from district.custody.views.regulator import closure, closures, regulator, scan_risks
+from district.custody.views.public import index, public_key, verify
+from district.custody.views.regulator import (
+    close_warning,
+    closure,
+    closures,
+    regulator,
+    scan_risks,
+)
 
 __all__ = [
     "buy",
+    "close_warning",
     "closure",
     "closures",
     "confirm_check_in",
@@ -30,6 +37,7 @@ __all__ = [
     "my_contracts",
     "my_receipts",
     "notary",
+    "public_key",
     "receipt_json",
     "record_check_in",
     "refund",

@@ -13,7 +13,7 @@ from district.accounts.auth import role_required
 from district.core.errors import DistrictError, NotFoundError
 from district.custody import services
 from district.custody.forms import ClosureForm, add_service_error
-from district.custody.models import Closure, Merchant
+from district.custody.models import Closure, Merchant, RiskWarning
 
 REGULATOR = "regulator"
 
@@ -38,6 +38,19 @@ def regulator(request: HttpRequest) -> HttpResponse:
 def scan_risks(request: HttpRequest) -> HttpResponse:
     found = services.scan_risks()
     messages.success(request, _("Risk scan done: %(n)s warning(s) raised.") % {"n": len(found)})
+    return redirect("custody:regulator")
+
+
+@role_required(REGULATOR)
+@require_POST
+def close_warning(request: HttpRequest, pk: int) -> HttpResponse:
+    warning = get_object_or_404(RiskWarning, pk=pk)
+    try:
+        services.close_warning(warning=warning, by=request.user)
+    except DistrictError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Warning marked as handled."))
     return redirect("custody:regulator")
 
 
