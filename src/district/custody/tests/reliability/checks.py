@@ -103,19 +103,36 @@ def business_problems() -> list[str]:
     from district.custody.models import Account, CheckIn, Contract, Refund, Transfer
 
     problems: list[str] = []
-    prices = Contract.objects.aggregate(total=Sum("price_fen"))["total"] or 0
-    released = (
-        CheckIn.objects.filter(status="confirmed").aggregate(total=Sum("release_fen"))["total"] or 0
-    )
-    refunded = Refund.objects.aggregate(total=Sum("amount_fen"))["total"] or 0
+
+    def total(queryset: Any, field: str = "amount_fen") -> int:
+        return int(queryset.aggregate(total=Sum(field))["total"] or 0)
+
+    prices = total(Contract.objects, "price_fen")
+    transfers = Transfer.objects.all()
+    deposits = total(transfers.filter(code="deposit", kind="posted"))
+    from_held = transfers.filter(debit_account__kind="consumer_held", kind__in=POSTED_KINDS)
+    released = total(from_held.filter(code="release"))
+    refunded = total(from_held.filter(code__in=["refund", "closure_pool"]))
+    confirmed = total(CheckIn.objects.filter(status="confirmed"), "release_fen")
+    refund_rows = total(Refund.objects)
+    payouts = total(transfers.filter(code="refund_payout", kind="posted"))
     held = sum(
         a.credits_posted - a.debits_posted for a in Account.objects.filter(kind="consumer_held")
     )
-    if held != prices - released - refunded:
+    if deposits != prices:
+        problems.append(f"Σ deposits {deposits} ≠ Σ contract prices {prices}")
+    if held != deposits - released - refunded:
         problems.append(
-            f"Σ consumer balances {held} ≠ deposits {prices} − releases {released} − refunds "
-            f"{refunded} = {prices - released - refunded}"
+            f"Σ consumer balances {held} ≠ deposits {deposits} − releases {released} − refunds "
+            f"{refunded} = {deposits - released - refunded}"
         )
+    if confirmed > released:
+        problems.append(f"confirmed check-ins release {confirmed} > {released} released")
+    if payouts != refund_rows:
+        problems.append(f"refunds paid out {payouts} ≠ Σ refund rows {refund_rows}")
+    payable = Account.objects.filter(kind="refunds_payable")
+    if any(a.credits_posted != a.debits_posted for a in payable):
+        problems.append("refunds payable does not net to zero")
     live = defaultdict(list)
     for check_in in CheckIn.objects.filter(status__in=["confirmed", "awaiting"]).values(
         "contract_id", "number", "release_fen", "status", "transfer_id"
@@ -150,13 +167,9 @@ def business_problems() -> list[str]:
                         f"{row['release_fen']} ≠ {want}"
                     )
         position = services.contract_position(contract)
-        parts = (
-            position.released_fen
-            + position.pending_fen
-            + position.refunded_fen
-            + position.remaining_fen
-        )
-        if parts != contract.price_fen:
+        # The pending releases are part of the remaining balance, reserved.
+        parts = position.released_fen + position.refunded_fen + position.remaining_fen
+        if parts != contract.price_fen or position.pending_fen > position.remaining_fen:
             problems.append(
                 f"contract {contract.pk}: parts {position} ≠ price {contract.price_fen}"
             )
@@ -248,19 +261,16 @@ def acknowledged_problems(acked: dict[str, list[Any]]) -> list[str]:
     problems = []
     for key, (op, pk) in acked.items():
         op = op.removeprefix("replay_")
-        rows = list(_model_for(op).objects.filter(key=key).values_list("pk", flat=True))
-        if len(rows) != 1 or (
-            pk is not None and _model_for(op) is not _refund_like(op) and rows[0] != pk
-        ):
+        model = _model_for(op)
+        if op == "settle":
+            # A second key for a settled period returns that period's settlement.
+            if not model.objects.filter(pk=pk).exists():
+                problems.append(f"acknowledged settlement {key} → {pk} is missing")
+            continue
+        rows = list(model.objects.filter(key=key).values_list("pk", flat=True))
+        if rows != [pk]:
             problems.append(f"acknowledged {op} {key} → {pk}: found {rows}")
     return problems
-
-
-def _refund_like(op: str) -> Any:
-    """The cooling-off service returns a refund-like result whose pk may not be the row's."""
-    from district.custody import models
-
-    return models.Refund if op in ("cooling_off", "refund") else None
 
 
 def acked_crash_problems(acks: dict[str, tuple[str, str]]) -> list[str]:

@@ -59,6 +59,28 @@ def close_connections() -> None:
     connections.close_all()
 
 
+class Outbox:
+    """Reports from forked workers, one JSON file each (written whole, then renamed): no
+    queue feeder thread that an ``os._exit`` or a SIGKILL could cut off."""
+
+    def __init__(self, name: str) -> None:
+        base = Path(os.environ.get("DISTRICT_DATA_DIR", ".")) / "outbox"
+        self.folder = base / f"{name}-{os.getpid()}-{time.monotonic_ns()}"
+        self.folder.mkdir(parents=True)
+
+    def put(self, number: int, report: Any) -> None:
+        tmp = self.folder / f"{number}.tmp"
+        tmp.write_text(json.dumps(report, default=str))
+        tmp.rename(self.folder / f"{number}.json")
+
+    def collect(self, numbers: range) -> list[Any]:
+        reports = []
+        for number in numbers:
+            path = self.folder / f"{number}.json"
+            reports.append(json.loads(path.read_text()) if path.exists() else None)
+        return reports
+
+
 def error_name(error: BaseException) -> str:
     from district.core.errors import ConflictError, InputError
 
@@ -256,14 +278,20 @@ def _conservation_worker(
         elif roll < 0.78:
             party = rng.choice(merchants)
             k = f"{key_base}-settle"
+            # Settled "from the future" so that today's releases fall inside the period.
+            later = services_now() + timedelta(days=5)
+            period_end = services_today() + timedelta(days=rng.randint(1, 3))
             call(
                 "settle",
                 k,
-                lambda party=party, k=k: services.settle_merchant(
-                    key=k,
-                    merchant=Merchant.objects.get(pk=party["merchant_pk"]),
-                    period_end=services_today(),
-                    by=admin,
+                lambda party=party, k=k, later=later, period_end=period_end: (
+                    services.settle_merchant(
+                        key=k,
+                        merchant=Merchant.objects.get(pk=party["merchant_pk"]),
+                        period_end=period_end,
+                        by=admin,
+                        now=later,
+                    )
                 ),
             )
         elif roll < 0.80:
@@ -277,13 +305,14 @@ def _conservation_worker(
             key, (op, fn) = rng.choice(history)
             call(f"replay_{op}", key, fn, remember=False)
     out.put(
+        number,
         {
             "worker": number,
             "outcomes": dict(outcomes),
             "acked": acked,
             "unexpected": unexpected,
             "retries": retry_counters(),
-        }
+        },
     )
 
 
@@ -341,7 +370,7 @@ def conservation(params: dict[str, Any]) -> dict[str, Any]:
     }
     close_connections()
     ctx = multiprocessing.get_context("fork")
-    out = ctx.Queue()
+    out = Outbox("conservation")
     processes = [
         ctx.Process(
             target=_worker_entry,
@@ -351,10 +380,11 @@ def conservation(params: dict[str, Any]) -> dict[str, Any]:
     ]
     for process in processes:
         process.start()
-    reports = [out.get(timeout=3600) for _ in processes]
     for process in processes:
         process.join()
     exit_codes = [process.exitcode for process in processes]
+    reports = [r for r in out.collect(range(workers)) if r is not None]
+    missing = workers - len(reports)
 
     outcomes: Counter[str] = Counter()
     unexpected: list[str] = []
@@ -368,6 +398,8 @@ def conservation(params: dict[str, Any]) -> dict[str, Any]:
             if key in acked and acked[key][1] != value[1]:
                 unexpected.append(f"key {key} acknowledged as {acked[key]} and as {value}")
             acked[key] = value
+    if missing:
+        unexpected.append(f"{missing} workers sent no report (exit codes {exit_codes})")
     problems = checks.all_problems()
     problems += checks.acknowledged_problems(acked)
     checks_run = checks.CHECKS_PER_RUN + 1
@@ -399,24 +431,28 @@ def _race_child(number: int, barrier: Any, action: Any, out: Any) -> None:
     except Exception as error:
         name = error_name(error)
         detail = "" if name in EXPECTED else traceback.format_exc(limit=6)
-        out.put((number, name, detail))
+        out.put(number, [number, name, detail])
         return
-    out.put((number, "ok", getattr(result, "pk", None)))
+    out.put(number, [number, "ok", getattr(result, "pk", None)])
 
 
 def _race(ctx: Any, actions: list[Any]) -> list[tuple[int, str, Any]]:
     close_connections()
     barrier = ctx.Barrier(len(actions))
-    out = ctx.Queue()
+    out = Outbox("race")
     processes = [
         ctx.Process(target=_worker_entry, args=(_race_child, n, barrier, action, out))
         for n, action in enumerate(actions)
     ]
     for process in processes:
         process.start()
-    results = sorted(out.get(timeout=600) for _ in processes)
     for process in processes:
         process.join()
+    results = []
+    for n, report in enumerate(out.collect(range(len(actions)))):
+        if report is None:
+            report = [n, "NoReport", f"exit code {processes[n].exitcode}"]
+        results.append(tuple(report))
     return results
 
 
@@ -691,6 +727,10 @@ def read_acks(path: Path) -> dict[str, tuple[str, str]]:
     return acks
 
 
+def _line_count(path: Path) -> int:
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
 def crash(params: dict[str, Any]) -> dict[str, Any]:
     from . import checks
     from .world import make_merchant, make_user
@@ -713,23 +753,26 @@ def crash(params: dict[str, Any]) -> dict[str, Any]:
     # Enough batches for the crashes wanted: roughly one crash per batch, with slack.
     plan = crash_plan(seed, crashes_wanted * 3 + 10, batch_size)
     ctx = multiprocessing.get_context("fork")
-    crashes = crashpoint_crashes = parent_kills = batches_done = restarts = 0
+    crashes = crashpoint_crashes = parent_kills = batches_done = restarts = mid_batch = 0
     durability_checks = invariant_checks = 0
     problems: list[str] = []
     batch_seconds = 0.05
     index = 0
     while crashes < crashes_wanted and index < len(plan):
         batch = plan[index]
-        use_crashpoint = rng.random() < 0.5
-        crashpoints = f"random:0.15:{rng.randrange(10**9)}" if use_crashpoint else ""
+        # The first batch runs undisturbed, to learn how long a batch takes.
+        use_crashpoint = index > 0 and rng.random() < 0.5
+        kill = index > 0 and not use_crashpoint
+        crashpoints = f"random:0.03:{rng.randrange(10**9)}" if use_crashpoint else ""
         close_connections()
         process = ctx.Process(
             target=_worker_entry,
             args=(_crash_worker, index, batch, world, str(ack_path), crashpoints),
         )
         began = time.monotonic()
+        lines_before = _line_count(ack_path)
         process.start()
-        if not use_crashpoint:
+        if kill:
             time.sleep(rng.uniform(0, batch_seconds * 1.2))
             if process.is_alive():
                 os.kill(process.pid, signal.SIGKILL)  # type: ignore[arg-type]
@@ -741,6 +784,8 @@ def crash(params: dict[str, Any]) -> dict[str, Any]:
             else:
                 parent_kills += 1
             restarts += 1
+            if 0 < _line_count(ack_path) - lines_before < len(batch):
+                mid_batch += 1  # killed with part of the batch acknowledged
             # Durability after the crash, before the retry: every ack is there exactly once.
             problems += checks.acked_crash_problems(read_acks(ack_path))
             durability_checks += 1
@@ -748,12 +793,24 @@ def crash(params: dict[str, Any]) -> dict[str, Any]:
         if process.exitcode != 0:
             problems.append(f"batch {index}: worker exited {process.exitcode}")
             break
-        batch_seconds = max(batch_seconds * 0.8 + (time.monotonic() - began) * 0.2, 0.01)
+        took = time.monotonic() - began
+        batch_seconds = took if index == 0 else max(batch_seconds * 0.8 + took * 0.2, 0.01)
         batches_done += 1
         index += 1
         if batches_done % 10 == 0:
             problems += checks.all_problems()
             invariant_checks += checks.CHECKS_PER_RUN
+    if index < len(plan) and crashes:
+        # The restart after the last crash: it finishes the interrupted batch.
+        close_connections()
+        process = ctx.Process(
+            target=_worker_entry, args=(_crash_worker, index, plan[index], world, str(ack_path), "")
+        )
+        process.start()
+        process.join()
+        if process.exitcode != 0:
+            problems.append(f"the last restart exited {process.exitcode}")
+        index += 1
     # Convergence: retry every key of the plan so far, with no crash points.
     acks = read_acks(ack_path)
     before = checks.effect_counts()
@@ -785,6 +842,7 @@ def crash(params: dict[str, Any]) -> dict[str, Any]:
         "crashpoint_crashes": crashpoint_crashes,
         "parent_kills": parent_kills,
         "restarts": restarts,
+        "mid_batch_crashes": mid_batch,
         "batches_completed": batches_done,
         "operations_planned": len(done_items),
         "acknowledged": len(acks),

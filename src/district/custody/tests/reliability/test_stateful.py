@@ -7,7 +7,7 @@ step each contract's position, each merchant's receivable and the custody bank e
 model's; after each example the services' own ledger and journal checks and our independent
 sums (:mod:`.checks`) find nothing. A failing run shrinks to a short list of steps.
 
-Examples: ``DISTRICT_CUSTODY_EXAMPLES`` (CI 40, full run 500), steps per example
+Examples: ``DISTRICT_CUSTODY_EXAMPLES`` (CI 25, full run 500), steps per example
 ``DISTRICT_CUSTODY_STEPS``.
 """
 
@@ -118,7 +118,7 @@ class CustodyMachine(RuleBasedStateMachine):
             assert refused.kind == kind, f"service {kind}: {error}; model {refused}"
             return None
         assert refused is None, f"service allowed it; model refused: {refused}"
-        return result if predicted is None else (result, predicted)
+        return result, predicted
 
     def contracts(self) -> list[int]:
         return sorted(self.model.contracts)
@@ -146,6 +146,8 @@ class CustodyMachine(RuleBasedStateMachine):
             return
         price_fen = max(price_fen, sessions)
         key = self.key("sign")
+        starts_on = self.clock.astimezone(SHANGHAI).date()
+        signed_at = self.clock
 
         def call() -> Any:
             return services.sign_contract(
@@ -155,15 +157,15 @@ class CustodyMachine(RuleBasedStateMachine):
                 product_type="class_pack",
                 price_fen=price_fen,
                 sessions=sessions,
-                starts_on=self.clock.astimezone(SHANGHAI).date(),
+                starts_on=starts_on,
                 by=user,
-                now=self.clock,
+                now=signed_at,
             )
 
         if self.model.merchant_status[shop.pk] != "active":
             self.expect(call, lambda: refuse("ConflictError"))
             return
-        contract = self.expect(call, lambda: None)
+        contract, _ = self.expect(call, lambda: None)
         self.model.sign(
             contract.pk,
             merchant=shop.pk,
@@ -273,7 +275,7 @@ class CustodyMachine(RuleBasedStateMachine):
         if c.status not in m.RELEASABLE:
             self.expect(call, lambda: self.model.open_dispute(-1, pk))
             return
-        dispute = self.expect(call, lambda: None)
+        dispute, _ = self.expect(call, lambda: None)
         self.model.open_dispute(dispute.pk, pk)
         self.replayable.append((key, call, dispute.pk))
 
@@ -305,7 +307,7 @@ class CustodyMachine(RuleBasedStateMachine):
             ),
             lambda: self.model.settle(shop.pk, period_end, self.clock),
         )
-        if result is not None and result[1] is not None:
+        if result is not None and result[1] is not None:  # None: the period was settled
             settlement, amount = result
             assert settlement.amount_fen + settlement.fee_fen == amount
 

@@ -41,12 +41,15 @@ def verify(folder: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     except CommandError as error:
         code = error.returncode or 1
     text = out.getvalue().strip()
-    return code, json.loads(text.splitlines()[-1]) if text else {}
+    return code, json.loads(text) if text else {}
 
 
-def first_bad_seq(report: dict[str, Any]) -> int | None:
+def first_bad_position(report: dict[str, Any]) -> int | None:
+    """Where the verifier says the journal first goes wrong: the 0-based position in
+    ``entries.jsonl`` (its ``line`` − 1), which is the seq the entry there should have."""
     first = report.get("first_bad") or {}
-    return first.get("seq")
+    line = first.get("line")
+    return None if line is None else int(line) - 1
 
 
 def _activity() -> None:
@@ -118,7 +121,7 @@ def test_every_kind_of_tampering_is_detected(
         counts["tamperings"] += 1
         code, report = verify(folder, *extra)
         assert code != 0, f"{kind} at seq {want_seq} not detected: {report}"
-        assert first_bad_seq(report) == want_seq, f"{kind}: {report.get('first_bad')}"
+        assert first_bad_position(report) == want_seq, f"{kind}: {report.get('first_bad')}"
         counts["detected"] += 1
 
     for _ in range(tries):
