@@ -33,14 +33,14 @@ def key_for(user: Any) -> str:
 
 
 def call(method: str, path: str, key: str | None = None, **kwargs: Any) -> Any:
-    headers = {"HTTP_X_API_KEY": key} if key else {}
+    headers = {"X-API-Key": key} if key else {}
     if "idem" in kwargs:
-        headers["HTTP_IDEMPOTENCY_KEY"] = kwargs.pop("idem")
+        headers["Idempotency-Key"] = kwargs.pop("idem")
     client = Client()
     if method == "get":
-        return client.get(API + path, kwargs.get("data"), **headers)
+        return client.get(API + path, kwargs.get("data"), headers=headers)
     return client.post(
-        API + path, kwargs.get("json", {}), content_type="application/json", **headers
+        API + path, kwargs.get("json", {}), content_type="application/json", headers=headers
     )
 
 
