@@ -254,7 +254,8 @@ def load_demo(*, data_dir: Path, log: Callable[[str], None]) -> None:
     services.sign_tree_head()
     summary = services.custody_summary()
     log(
-        f"custody: {summary['merchants']} demo merchants, {summary['contracts']} contracts, "
+        f"custody: {len(MERCHANTS)} demo merchants ({summary['merchants']} open), "
+        f"{summary['contracts']} contracts, "
         f"RMB {money.format_yuan(summary['balance_fen'])} in custody, "
         f"{summary['journal_entries']} journal entries; demo consumers "
         f"{', '.join(CONSUMERS)} (password {DEMO_PASSWORD!r})"

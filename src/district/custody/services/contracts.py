@@ -436,6 +436,8 @@ def request_cooling_off_refund(
         decision = money.cooling_off_refund(
             locked.price_fen, locked.signed_at, moment, locked.activated_at
         )
+        if decision.eligible:  # an unconfirmed merchant entry does not count against it
+            _void_awaiting(locked, moment=moment, why="cooling-off refund")
         if not decision.eligible:
             raise InputError(
                 f"No cooling-off refund for {locked.number}: {decision.reason}",
@@ -613,10 +615,8 @@ def record_check_in(
             recorded_user=by,
             key=key,
         )
-        if locked.activated_at is None:
-            locked.activated_at = moment
-            locked.status = Contract.Status.ACTIVE
-            locked.save(update_fields=["activated_at", "status"])
+        if status == CheckIn.Status.CONFIRMED:
+            _activate(locked, moment)
         append_event(
             {
                 "type": "check_in",
@@ -637,6 +637,19 @@ def record_check_in(
         return check_in
 
     return run_atomic(work)
+
+
+def _activate(contract: Contract, moment: datetime) -> None:
+    """The first confirmed session activates the contract and ends its cooling-off right.
+
+    A session the merchant recorded counts only once confirmed (by the consumer or by the
+    dispute window passing): an unconfirmed entry cannot take the right away.
+    """
+    if contract.activated_at is None:
+        contract.activated_at = moment
+        if contract.status == Contract.Status.HELD:
+            contract.status = Contract.Status.ACTIVE
+        contract.save(update_fields=["activated_at", "status"])
 
 
 def _receivable(merchant: Merchant) -> Account:
@@ -668,6 +681,7 @@ def _confirm(check_in: CheckIn, *, by: Any, moment: datetime, automatic: bool) -
     locked.status = CheckIn.Status.CONFIRMED
     locked.resolved_at = moment
     locked.save(update_fields=["status", "resolved_at"])
+    _activate(contract, locked.occurred_at)
     append_event(
         {
             "type": "release",

@@ -543,3 +543,34 @@ def test_suspension_stops_sales_not_use(core_cast: dict[str, Any], pack: Any) ->
     services.set_merchant_status(
         merchant=core_cast["gym"], status="active", by=core_cast["regulator"], reason="结束"
     )
+
+
+def test_an_unconfirmed_merchant_entry_does_not_end_cooling_off(
+    core_cast: dict[str, Any], pack: Any
+) -> None:
+    waiting = services.record_check_in(
+        key="m", contract=pack, by=core_cast["gymstaff"], now=T0 + timedelta(hours=1)
+    )
+    assert Contract.objects.get(pk=pack.pk).status == Contract.Status.HELD
+    refund = services.request_cooling_off_refund(
+        key="r", contract=pack, by=core_cast["alice"], now=T0 + timedelta(days=1)
+    )
+    assert refund.amount_fen == 100_001
+    assert CheckIn.objects.get(pk=waiting.pk).status == CheckIn.Status.VOID
+    assert services.account_balances_check() == []
+
+
+def test_a_confirmed_merchant_entry_activates(core_cast: dict[str, Any], pack: Any) -> None:
+    waiting = services.record_check_in(
+        key="m", contract=pack, by=core_cast["gymstaff"], now=T0 + timedelta(hours=1)
+    )
+    services.confirm_check_in(check_in=waiting, by=core_cast["alice"], now=T0 + timedelta(hours=2))
+    contract = Contract.objects.get(pk=pack.pk)
+    assert (contract.status, contract.activated_at) == (
+        Contract.Status.ACTIVE,
+        T0 + timedelta(hours=1),
+    )
+    with pytest.raises(ConflictError, match="active"):
+        services.request_cooling_off_refund(
+            key="r", contract=pack, by=core_cast["alice"], now=T0 + timedelta(days=1)
+        )
