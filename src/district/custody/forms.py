@@ -97,6 +97,26 @@ class DisputeForm(forms.Form):
     )
 
 
+class OpenDisputeForm(KeyedForm):
+    """The consumer disputes the whole contract: its remaining money is frozen."""
+
+    reason = forms.CharField(
+        label=_("What went wrong (the merchant does not serve, moved, changed the terms …)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ResolveDisputeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[
+            ("refund", _("Refund the remaining balance to the consumer")),
+            ("resume", _("Resume the contract (unfreeze)")),
+        ],
+    )
+
+
 class RefundForm(KeyedForm):
     confirm = forms.BooleanField(label=_("I want the full refund and to end this contract"))
 

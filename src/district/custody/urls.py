@@ -15,6 +15,7 @@ urlpatterns = [
     path("me/c/<int:pk>/", views.contract, name="contract"),
     path("me/c/<int:pk>/refund/", views.refund, name="refund"),
     path("me/c/<int:pk>/use/", views.use_session, name="use_session"),
+    path("me/c/<int:pk>/dispute/", views.open_dispute, name="open_dispute"),
     path("me/c/<int:pk>/receipts/<int:leaf_index>.json", views.receipt_json, name="receipt_json"),
     path("me/check-ins/<int:pk>/confirm/", views.confirm_check_in, name="confirm_check_in"),
     path("me/check-ins/<int:pk>/dispute/", views.dispute_check_in, name="dispute_check_in"),
@@ -26,6 +27,8 @@ urlpatterns = [
     path("regulator/", views.regulator, name="regulator"),
     path("regulator/scan/", views.scan_risks, name="scan_risks"),
     path("regulator/warnings/<int:pk>/close/", views.close_warning, name="close_warning"),
+    path("regulator/disputes/", views.disputes, name="disputes"),
+    path("regulator/disputes/<int:pk>/resolve/", views.resolve_dispute, name="resolve_dispute"),
     path("regulator/closures/", views.closures, name="closures"),
     path("regulator/closures/<int:pk>/", views.closure, name="closure"),
     # the notary

@@ -459,3 +459,26 @@ def test_the_notary_key_is_published() -> None:
     assert response.status_code == 200
     assert response.content.startswith(b"-----BEGIN PUBLIC KEY-----")
     assert b"BEGIN PUBLIC KEY" in Client().get(url("verify")).content
+
+
+@pytest.mark.django_db
+def test_a_consumer_dispute_freezes_and_the_regulator_refunds(cast: dict[str, Any]) -> None:
+    from district.custody.models import Dispute
+
+    contract = cast["contract_a"]
+    alice = as_user(cast["alice"])
+    form = alice.get(url("contract", contract.pk)).context["open_dispute_form"]
+    data = {"key": form.initial["key"], "reason": "门店已停业 (测试)"}
+    assert as_user(cast["bob"]).post(url("open_dispute", contract.pk), data).status_code == 403
+    assert alice.post(url("open_dispute", contract.pk), data).status_code == 302
+    contract.refresh_from_db()
+    assert services.contract_position(contract).frozen
+    dispute = Dispute.objects.get(contract=contract)
+    regulator = as_user(cast["regulator"])
+    assert "门店已停业" in regulator.get(url("disputes")).content.decode()
+    for who in ("alice", "m1staff"):
+        refused = as_user(cast[who]).post(url("resolve_dispute", dispute.pk), {"outcome": "refund"})
+        assert refused.status_code == 403
+    response = regulator.post(url("resolve_dispute", dispute.pk), {"outcome": "refund"})
+    assert response.status_code == 302
+    assert services.contract_position(contract).refunded_fen == 300000

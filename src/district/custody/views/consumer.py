@@ -18,6 +18,7 @@ from district.core.errors import DistrictError, NotFoundError
 from district.custody import money, services
 from district.custody.forms import (
     DisputeForm,
+    OpenDisputeForm,
     RefundForm,
     SignContractForm,
     UseSessionForm,
@@ -93,8 +94,39 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "cooling_off": cooling_off(item),
             "dispute_form": DisputeForm(),
             "use_form": UseSessionForm() if item.status in ("held", "active") else None,
+            "open_dispute_form": OpenDisputeForm() if item.status in ("held", "active") else None,
+            "disputes": item.disputes.order_by("-opened_at"),
         },
     )
+
+
+@login_required
+@require_POST
+def open_dispute(request: HttpRequest, pk: int) -> HttpResponse:
+    """The consumer disputes the contract: its remaining money is frozen until resolved."""
+    item = guards.own_contract(request.user, pk)
+    form = OpenDisputeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say what went wrong."))
+        return redirect("custody:contract", pk=item.pk)
+    try:
+        services.open_dispute(
+            key=form.cleaned_data["key"],
+            contract=item,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except DistrictError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _(
+                "Dispute opened: the contract's remaining money is frozen until the regulator"
+                " or the notary resolves it."
+            ),
+        )
+    return redirect("custody:contract", pk=item.pk)
 
 
 @login_required

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from district.accounts.auth import role_required
 from district.core.errors import DistrictError, NotFoundError
 from district.custody import services
-from district.custody.forms import ClosureForm, add_service_error
-from district.custody.models import Closure, Merchant, RiskWarning
+from district.custody.forms import ClosureForm, ResolveDisputeForm, add_service_error
+from district.custody.models import Closure, Dispute, Merchant, RiskWarning
 
 REGULATOR = "regulator"
 
@@ -52,6 +52,43 @@ def close_warning(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Warning marked as handled."))
     return redirect("custody:regulator")
+
+
+@role_required(REGULATOR)
+@require_GET
+def disputes(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "custody/disputes.html",
+        {
+            "open": Dispute.objects.filter(status="open")
+            .select_related("contract__merchant", "contract__consumer")
+            .order_by("opened_at"),
+            "resolved": Dispute.objects.exclude(status="open")
+            .select_related("contract__merchant", "contract__consumer")
+            .order_by("-resolved_at")[:50],
+            "form": ResolveDisputeForm(),
+        },
+    )
+
+
+@role_required(REGULATOR)
+@require_POST
+def resolve_dispute(request: HttpRequest, pk: int) -> HttpResponse:
+    dispute = get_object_or_404(Dispute, pk=pk)
+    form = ResolveDisputeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an outcome."))
+        return redirect("custody:disputes")
+    try:
+        services.resolve_dispute(
+            dispute=dispute, by=request.user, outcome=form.cleaned_data["outcome"]
+        )
+    except DistrictError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Dispute resolved."))
+    return redirect("custody:disputes")
 
 
 @role_required(REGULATOR)
