@@ -92,7 +92,11 @@ def test_the_regulator_sees_balances_and_warnings(page: Any, login: Any) -> None
     assert page.locator("[data-testid=by-merchant] tbody tr").count() >= 2
     assert page.locator("[data-testid=by-sector] tbody tr").count() >= 1
     assert page.locator("[data-testid=warnings]").is_visible()
-    page.click("text=闭店处置")
+    page.click("text=争议")
+    page.wait_for_url("**/custody/regulator/disputes/")
+    assert page.locator("h1").inner_text() == "争议"
+    page.goto("/custody/regulator/")
+    page.click("main >> text=闭店处置")
     page.wait_for_url("**/custody/regulator/closures/")
     assert page.locator("[data-testid=closures] tbody tr").count() >= 1
     page.locator("[data-testid=closures] a").first.click()
