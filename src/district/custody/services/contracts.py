@@ -123,7 +123,7 @@ def contract_position(contract: Contract) -> ContractPosition:
         pending = account.debits_pending
         transfers = transfers.filter(debit_account=account)
     released = _sum(transfers.filter(code="release", kind__in=["posted", "post"]))
-    refunded = _sum(transfers.filter(code__in=["refund", "closure_pool"], kind="posted"))
+    refunded = _sum(Refund.objects.filter(contract=contract))
     used = contract.check_ins.filter(status__in=["confirmed", "awaiting"]).count()
     left = None if contract.sessions is None else contract.sessions - used
     return ContractPosition(
@@ -465,6 +465,14 @@ def request_cooling_off_refund(
 # --- check-ins ---------------------------------------------------------------------------
 
 
+def _spend_of(check_in: CheckIn) -> int | None:
+    """The ``amount_fen`` a check-in was asked with (stored-value cards without sessions)."""
+    contract = check_in.contract
+    if contract.product_type == Contract.ProductType.STORED_VALUE and contract.sessions is None:
+        return check_in.release_fen
+    return None
+
+
 def _units(contract: Contract) -> int | None:
     """Units a check-in releases one of (sessions), or None (membership, open stored value)."""
     if contract.product_type == Contract.ProductType.MEMBERSHIP:
@@ -527,6 +535,7 @@ def record_check_in(
                 [
                     ("contract", existing.contract_id, contract.pk),
                     ("recorded_user", existing.recorded_user_id, by.pk),
+                    ("amount_fen", _spend_of(existing), amount_fen),
                 ],
             )
             return existing

@@ -347,17 +347,35 @@ def close_merchant(
         specs: list[TransferSpec] = []
         refunds: list[Refund] = []
         due_on = refund_due_on(moment, OTHER_REFUND_WORKING_DAYS)
+        pooled = split.shortfall_fen > 0
         for contract, balance, claim, part in zip(
             contracts, held, claims, split.parts_fen, strict=True
         ):
-            if balance > 0:
+            # Enough for every claim: each contract refunds its own claim and releases the
+            # rest (membership days used) to the merchant. A shortfall: every balance goes
+            # into the pool first, and the pool pays the pro-rata parts.
+            into_pool = balance if pooled else part
+            earned = 0 if pooled else balance - part
+            if earned > 0:
+                specs.append(
+                    TransferSpec(
+                        key=f"{key}:earned:{contract.pk}",
+                        code="release",
+                        debit=contract_account(contract),
+                        credit=merchant_receivable(locked),
+                        amount_fen=earned,
+                        contract=contract,
+                        merchant=locked,
+                    )
+                )
+            if into_pool > 0:
                 specs.append(
                     TransferSpec(
                         key=f"{key}:pool:{contract.pk}",
                         code="closure_pool",
                         debit=contract_account(contract),
                         credit=payable,
-                        amount_fen=balance,
+                        amount_fen=into_pool,
                         contract=contract,
                         merchant=locked,
                     )
@@ -387,17 +405,6 @@ def close_merchant(
                         merchant=locked,
                     )
                 )
-        if split.surplus_fen > 0:
-            specs.append(
-                TransferSpec(
-                    key=f"{key}:release",
-                    code="closure_release",
-                    debit=payable,
-                    credit=merchant_receivable(locked),
-                    amount_fen=split.surplus_fen,
-                    merchant=locked,
-                )
-            )
         if specs:
             create_transfers(specs, now=moment, batch=key)
         for contract in contracts:

@@ -383,6 +383,12 @@ def test_closure_refunds_every_consumer_to_the_fen(core_cast: dict[str, Any], pa
     assert rows[pack.pk].amount_fen == 100_001 - 10_000  # the awaiting session is not paid
     assert rows[other.pk].amount_fen == 99_999
     assert rows[card.pk].amount_fen == 12_000
+    for contract in (pack, other, card):
+        position = services.contract_position(contract)
+        assert (
+            position.price_fen
+            == position.released_fen + position.refunded_fen + position.remaining_fen
+        )
     assert sum(r.amount_fen for r in rows.values()) == closure.refunded_fen == closure.pool_fen
     assert closure.shortfall_fen == 0
     assert all(c.status == "closed" for c in Contract.objects.filter(merchant=core_cast["gym"]))
@@ -574,3 +580,67 @@ def test_a_confirmed_merchant_entry_activates(core_cast: dict[str, Any], pack: A
         services.request_cooling_off_refund(
             key="r", contract=pack, by=core_cast["alice"], now=T0 + timedelta(days=1)
         )
+
+
+def test_closure_positions_add_up_and_a_shortfall_is_split_to_the_fen(
+    core_cast: dict[str, Any], pack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from district.custody.services import settlement
+
+    other = services.sign_contract(
+        key="bob-pack",
+        merchant=core_cast["gym"],
+        consumer=core_cast["bob_c"],
+        product_type="class_pack",
+        price_fen=33_333,
+        sessions=3,
+        starts_on=T0.date(),
+        by=core_cast["bob"],
+        now=T0,
+    )
+    services.record_check_in(key="a", contract=pack, by=core_cast["alice"], now=T0)
+    # A claim larger than the money held (cannot happen through the services): pro rata.
+    monkeypatch.setattr(settlement, "_claim_fen", lambda contract, on, balance: balance + 1_000)
+    closure = services.close_merchant(
+        key="close",
+        merchant=core_cast["gym"],
+        by=core_cast["regulator"],
+        reason="停业",
+        now=T0 + timedelta(days=1),
+    )
+    rows = services.closure_refunds(closure)
+    assert closure.shortfall_fen == 2_000
+    assert sum(r.amount_fen for r in rows) == closure.pool_fen == 100_001 - 10_000 + 33_333
+    assert all(r.amount_fen <= r.claim_fen for r in rows)
+    for contract in (pack, other):
+        position = services.contract_position(contract)
+        assert position.remaining_fen == 0
+    assert services.account_balances_check() == []
+
+
+def test_a_repeated_spend_with_another_amount_is_a_conflict(core_cast: dict[str, Any]) -> None:
+    card = services.sign_contract(
+        key="card",
+        merchant=core_cast["gym"],
+        consumer=core_cast["bob_c"],
+        product_type="stored_value",
+        price_fen=10_000,
+        starts_on=T0.date(),
+        by=core_cast["bob"],
+        now=T0,
+    )
+    first = services.record_check_in(
+        key="spend", contract=card, by=core_cast["bob"], now=T0, amount_fen=300
+    )
+    assert (
+        services.record_check_in(
+            key="spend", contract=card, by=core_cast["bob"], now=T0, amount_fen=300
+        ).pk
+        == first.pk
+    )
+    with pytest.raises(ConflictError) as caught:
+        services.record_check_in(
+            key="spend", contract=card, by=core_cast["bob"], now=T0, amount_fen=301
+        )
+    assert caught.value.field == "amount_fen"
+    assert services.contract_position(card).released_fen == 300
