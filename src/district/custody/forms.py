@@ -142,6 +142,20 @@ class UseSessionForm(KeyedForm):
     amount = YuanField(label=_("Amount spent (yuan, stored-value cards only)"), required=False)
 
 
+class MerchantStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            ("active", _("Active: may sell")),
+            ("suspended", _("Suspended: no new sales")),
+            ("closing", _("Closing announced: no new sales")),
+        ],
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class ClosureForm(KeyedForm):
     merchant = forms.TypedChoiceField(label=_("Merchant"), coerce=int)
     reason = forms.CharField(

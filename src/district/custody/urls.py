@@ -27,6 +27,7 @@ urlpatterns = [
     path("regulator/", views.regulator, name="regulator"),
     path("regulator/scan/", views.scan_risks, name="scan_risks"),
     path("regulator/warnings/<int:pk>/close/", views.close_warning, name="close_warning"),
+    path("regulator/m/<int:pk>/", views.regulator_merchant, name="regulator_merchant"),
     path("regulator/disputes/", views.disputes, name="disputes"),
     path("regulator/disputes/<int:pk>/resolve/", views.resolve_dispute, name="resolve_dispute"),
     path("regulator/closures/", views.closures, name="closures"),

@@ -482,3 +482,19 @@ def test_a_consumer_dispute_freezes_and_the_regulator_refunds(cast: dict[str, An
     response = regulator.post(url("resolve_dispute", dispute.pk), {"outcome": "refund"})
     assert response.status_code == 302
     assert services.contract_position(contract).refunded_fen == 300000
+
+
+@pytest.mark.django_db
+def test_regulator_suspends_a_merchant_and_sales_stop(cast: dict[str, Any]) -> None:
+    m1 = cast["m1"]
+    data = {"status": "suspended", "reason": "无证经营 (测试)"}
+    for who in ("m1staff", "notary", "alice"):
+        assert as_user(cast[who]).post(url("regulator_merchant", m1.pk), data).status_code == 403
+    regulator = as_user(cast["regulator"])
+    assert regulator.get(url("regulator_merchant", m1.pk)).status_code == 200
+    assert regulator.post(url("regulator_merchant", m1.pk), data).status_code == 302
+    m1.refresh_from_db()
+    assert m1.status == "suspended"
+    # the buy page no longer offers it
+    choices = as_user(cast["bob"]).get(url("buy")).context["form"].fields["merchant"].choices
+    assert m1.pk not in [value for value, _label in choices]

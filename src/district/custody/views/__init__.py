@@ -22,6 +22,7 @@ from district.custody.views.regulator import (
     closures,
     disputes,
     regulator,
+    regulator_merchant,
     resolve_dispute,
     scan_risks,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "record_check_in",
     "refund",
     "regulator",
+    "regulator_merchant",
     "resolve_dispute",
     "scan_risks",
     "settle",

@@ -12,7 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from district.accounts.auth import role_required
 from district.core.errors import DistrictError, NotFoundError
 from district.custody import services
-from district.custody.forms import ClosureForm, ResolveDisputeForm, add_service_error
+from district.custody.forms import (
+    ClosureForm,
+    MerchantStatusForm,
+    ResolveDisputeForm,
+    add_service_error,
+)
 from district.custody.models import Closure, Dispute, Merchant, RiskWarning
 
 REGULATOR = "regulator"
@@ -39,6 +44,37 @@ def scan_risks(request: HttpRequest) -> HttpResponse:
     found = services.scan_risks()
     messages.success(request, _("Risk scan done: %(n)s warning(s) raised.") % {"n": len(found)})
     return redirect("custody:regulator")
+
+
+@role_required(REGULATOR)
+@require_http_methods(["GET", "POST"])
+def regulator_merchant(request: HttpRequest, pk: int) -> HttpResponse:
+    """One merchant as the regulator sees it, with its status to change."""
+    item = get_object_or_404(Merchant, pk=pk)
+    form = MerchantStatusForm(request.POST or None, initial={"status": item.status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_merchant_status(
+                merchant=item,
+                status=form.cleaned_data["status"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except DistrictError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The merchant's status is changed."))
+            return redirect("custody:regulator_merchant", pk=item.pk)
+    return render(
+        request,
+        "custody/regulator_merchant.html",
+        {
+            "merchant": item,
+            "overview": services.merchant_overview(item),
+            "warnings": RiskWarning.objects.filter(merchant=item).order_by("-raised_at")[:50],
+            "form": form,
+        },
+    )
 
 
 @role_required(REGULATOR)
