@@ -6,7 +6,8 @@ running it again is safe because every write is idempotent by key. SQLite: write
 write lock at BEGIN (``transaction_mode=IMMEDIATE`` in the settings) and wait up to the busy
 timeout; "database is locked" after that is retried here too.
 
-Inside an outer transaction nothing is retried: the outermost caller owns the commit.
+Inside an outer transaction the work runs in a savepoint (a refused write leaves nothing
+behind) and nothing is retried: the outermost caller owns the commit.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def is_retryable(error: BaseException) -> bool:
 def run_atomic(work: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
     """Run ``work`` in one transaction, retrying retryable failures with jittered backoff."""
     if connection.in_atomic_block:
-        return work()
+        with transaction.atomic():  # a savepoint: a refused write leaves nothing behind
+            return work()
     for attempt in range(1, attempts + 1):
         try:
             with transaction.atomic():
