@@ -176,7 +176,6 @@ def test_a_stored_value_spend_through_the_api(cast: dict[str, Any]) -> None:
     assert again.json() == spend.json()
 
 
-@pytest.mark.xfail(reason="core: record_check_in does not compare amount_fen on a repeated key")
 @pytest.mark.django_db
 def test_a_stored_value_spend_with_another_amount_under_the_same_key_is_409(
     cast: dict[str, Any],
