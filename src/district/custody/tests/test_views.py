@@ -498,3 +498,38 @@ def test_regulator_suspends_a_merchant_and_sales_stop(cast: dict[str, Any]) -> N
     # the buy page no longer offers it
     choices = as_user(cast["bob"]).get(url("buy")).context["form"].fields["merchant"].choices
     assert m1.pk not in [value for value, _label in choices]
+
+
+CAST = ("alice", "bob", "m1staff", "m2staff", "regulator", "notary")
+# page name, its arguments (from the cast), who may open it (everyone else gets 403)
+MATRIX = [
+    ("my_contracts", (), set(CAST)),
+    ("my_receipts", (), set(CAST)),
+    ("buy", (), set(CAST)),
+    ("contract", ("contract_a",), {"alice"}),
+    ("refund", ("contract_a",), {"alice"}),
+    ("merchant", ("m1",), {"m1staff"}),
+    ("merchant_home", (), {"m1staff", "m2staff"}),
+    ("regulator", (), {"regulator"}),
+    ("regulator_merchant", ("m1",), {"regulator"}),
+    ("disputes", (), {"regulator"}),
+    ("closures", (), {"regulator"}),
+    ("notary", (), {"notary"}),
+    ("statements", (), {"notary"}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "args", "allowed"), MATRIX, ids=[m[0] for m in MATRIX])
+def test_each_page_refuses_the_wrong_person(
+    cast: dict[str, Any], name: str, args: tuple[str, ...], allowed: set[str]
+) -> None:
+    path = url(name, *(cast[a].pk for a in args))
+    anonymous = Client().get(path)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    for who in CAST:
+        status = as_user(cast[who]).get(path).status_code
+        if who in allowed:
+            assert status in (200, 302), f"{who} refused {path} ({status})"
+        else:
+            assert status == 403, f"{who} opened {path} ({status})"
