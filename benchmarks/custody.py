@@ -21,8 +21,8 @@
    last line is one JSON object with ``transfer_ratio`` (ours ÷ bare per transfer; target
    ≤ 3) and ``deposit_ratio``.
 
-``--profile`` runs one extra round of check-ins under pyinstrument and prints where the time
-goes.
+``--profile`` runs one extra round of check-ins under pyinstrument (cProfile when it is not
+installed) and prints where the time goes.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def prepare(transfers: int, rounds: int) -> dict[str, Any]:
     needed = transfers * (rounds + 2) // SESSIONS + 2
     contracts = []
     for n in range(needed):
-        user = ensure_user(username=f"bench-consumer-{n // 4}", roles=["resident"])
+        user = ensure_user(username=f"bench-consumer-{n}", roles=["resident"])
         contracts.append(
             services.sign_contract(
                 key=f"bench-setup-{n}",
@@ -228,6 +228,28 @@ def summarize(name: str, ours: list[float], bare: list[float], n: int) -> dict[s
     return result
 
 
+def profile(world: dict[str, Any], pool: CheckIns, n: int) -> None:
+    """Where the check-in path spends its time: pyinstrument if installed, else cProfile."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        ours_check_ins(world, pool, n, "profile")
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(r"district|django/db", 45)
+        return
+    sampler = Profiler(interval=0.0005)
+    sampler.start()
+    ours_check_ins(world, pool, n, "profile")
+    sampler.stop()
+    print(sampler.output_text(unicode=True, color=False, show_all=False))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--transfers", type=int, default=1000, help="transfers per round")
@@ -261,13 +283,7 @@ def main() -> None:
         release = summarize("check-in", ours, bare, args.transfers)
         deposit = summarize("deposit", ours_dep, bare_dep, args.deposits)
         if args.profile:
-            from pyinstrument import Profiler
-
-            profiler = Profiler(interval=0.0005)
-            profiler.start()
-            ours_check_ins(world, pool, min(args.transfers, 500), "profile")
-            profiler.stop()
-            print(profiler.output_text(unicode=True, color=False, show_all=False))
+            profile(world, pool, min(args.transfers, 300))
         from district.custody import services
 
         problems = services.account_balances_check() + services.verify_journal_chain()

@@ -11,12 +11,12 @@ import os
 #: name → (CI size, full size)
 SIZES: dict[str, tuple[int, int]] = {
     "WORKERS": (8, 16),  # conservation: worker processes (more than the 2 cores)
-    "OPS": (25, 400),  # conservation: operations per worker
-    "RACES": (6, 200),  # races: repetitions of each race pair
+    "OPS": (25, 200),  # conservation: operations per worker
+    "RACES": (6, 100),  # races: repetitions of each race pair
     "CRASHES": (20, 200),  # crash: kill -9 of the worker
-    "EXAMPLES": (25, 500),  # Hypothesis stateful: examples
+    "EXAMPLES": (25, 200),  # Hypothesis stateful: examples
     "STEPS": (25, 50),  # Hypothesis stateful: steps per example
-    "ROUNDING": (30, 500),  # rounding: Hypothesis examples through the services
+    "ROUNDING": (30, 300),  # rounding: Hypothesis examples through the services
     "TAMPER": (3, 40),  # tampering: random positions tried per kind of tampering
 }
 

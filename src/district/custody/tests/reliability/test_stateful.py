@@ -7,7 +7,7 @@ step each contract's position, each merchant's receivable and the custody bank e
 model's; after each example the services' own ledger and journal checks and our independent
 sums (:mod:`.checks`) find nothing. A failing run shrinks to a short list of steps.
 
-Examples: ``DISTRICT_CUSTODY_EXAMPLES`` (CI 25, full run 500), steps per example
+Examples: ``DISTRICT_CUSTODY_EXAMPLES`` (CI 25, full run 200), steps per example
 ``DISTRICT_CUSTODY_STEPS``.
 """
 
@@ -94,8 +94,17 @@ class CustodyMachine(RuleBasedStateMachine):
         COUNTS["examples"] += 1
 
     def teardown(self) -> None:
+        """Close this example's merchants (no open contract or awaiting check-in is left for
+        the next example's ``confirm_due_check_ins`` sweep), then check the whole ledger."""
+        from district.custody import services
+
         from . import checks
 
+        for shop, _staff in self.merchants:
+            if self.model.merchant_status[shop.pk] != "closed":
+                services.close_merchant(
+                    key=self.key("teardown"), merchant=shop, by=self.admin, reason="end"
+                )
         problems = checks.all_problems()
         COUNTS["invariant_checks"] += checks.CHECKS_PER_RUN
         assert problems == [], problems
