@@ -14,9 +14,9 @@ SIZES: dict[str, tuple[int, int]] = {
     "OPS": (25, 200),  # conservation: operations per worker
     "RACES": (6, 100),  # races: repetitions of each race pair
     "CRASHES": (20, 200),  # crash: kill -9 of the worker
-    "EXAMPLES": (25, 200),  # Hypothesis stateful: examples
-    "STEPS": (25, 50),  # Hypothesis stateful: steps per example
-    "ROUNDING": (30, 300),  # rounding: Hypothesis examples through the services
+    "EXAMPLES": (15, 200),  # Hypothesis stateful: examples
+    "STEPS": (20, 50),  # Hypothesis stateful: steps per example
+    "ROUNDING": (15, 300),  # rounding: Hypothesis examples through the services
     "TAMPER": (3, 40),  # tampering: random positions tried per kind of tampering
 }
 

@@ -7,7 +7,7 @@ step each contract's position, each merchant's receivable and the custody bank e
 model's; after each example the services' own ledger and journal checks and our independent
 sums (:mod:`.checks`) find nothing. A failing run shrinks to a short list of steps.
 
-Examples: ``DISTRICT_CUSTODY_EXAMPLES`` (CI 25, full run 200), steps per example
+Examples: ``DISTRICT_CUSTODY_EXAMPLES`` (CI 15, full run 200), steps per example
 ``DISTRICT_CUSTODY_STEPS``.
 """
 
