@@ -18,6 +18,8 @@ naming the field that differs. Errors are the platform's shape
 * ``POST /contracts/{id}/check-ins`` — record a session; the consumer confirms it, or it is
   released when the dispute window has passed.
 * ``GET /settlements`` — the monthly payouts to the merchant.
+* ``GET /tree-heads``, ``GET /consistency?old_size=&new_size=`` — public: the journal's
+  signed tree heads and RFC 6962 consistency proofs between them (no personal data).
 """
 
 from __future__ import annotations
@@ -34,14 +36,16 @@ from district.accounts.auth import api_key
 from district.accounts.models import ApiKey
 from district.core.errors import InputError, NotFoundError, PermissionDeniedError
 from district.custody import services
-from district.custody.models import CheckIn, Contract, Merchant, Settlement
+from district.custody.models import CheckIn, Contract, Merchant, Settlement, TreeHead
 from district.custody.schemas import (
     CheckInIn,
     CheckInOut,
+    ConsistencyOut,
     ContractIn,
     ContractOut,
     ErrorOut,
     SettlementOut,
+    TreeHeadOut,
 )
 from district.custody.views.guards import staff_merchants
 
@@ -282,3 +286,36 @@ def settlements(request: HttpRequest, merchant: str | None = None) -> list[dict[
         }
         for s in Settlement.objects.filter(merchant=seller).order_by("-period_end", "-pk")
     ]
+
+
+# --- public: the journal's signed tree heads, for anyone to check it only grows ---------
+
+
+@router.get(
+    "/tree-heads",
+    response=list[TreeHeadOut],
+    summary="Signed tree heads of the journal (public)",
+)
+def tree_heads(request: HttpRequest) -> list[dict[str, Any]]:
+    """The latest 100 signed tree heads, newest first. Pin one, and later ask for a
+    consistency proof from its size to a newer head's: the journal only grows."""
+    return [
+        {
+            "tree_size": head.tree_size,
+            "root_hash": bytes(head.root_hash).hex(),
+            "timestamp_us": head.timestamp_us,
+            "signature": bytes(head.signature).hex(),
+            "key_id": head.key_id,
+        }
+        for head in TreeHead.objects.order_by("-tree_size")[:100]
+    ]
+
+
+@router.get(
+    "/consistency",
+    response={200: ConsistencyOut, **ERRORS},
+    summary="Consistency proof between two journal sizes (public)",
+)
+def consistency(request: HttpRequest, old_size: int, new_size: int) -> dict[str, Any]:
+    proof = services.consistency_proof(old_size=old_size, new_size=new_size)
+    return {"old_size": old_size, "new_size": new_size, "proof": [p.hex() for p in proof]}

@@ -91,6 +91,22 @@ class CheckInOut(Schema):
     confirm_by: str | None
 
 
+class TreeHeadOut(Schema):
+    """A signed tree head: the notary's signed statement of the journal's size and root."""
+
+    tree_size: int
+    root_hash: str = Field(..., description="SHA-256, lowercase hex (RFC 6962 root).")
+    timestamp_us: int
+    signature: str = Field(..., description="Ed25519 over the head, lowercase hex.")
+    key_id: str
+
+
+class ConsistencyOut(Schema):
+    old_size: int
+    new_size: int
+    proof: list[str] = Field(..., description="RFC 6962 consistency proof, lowercase hex.")
+
+
 class SettlementOut(Schema):
     id: int
     merchant: str

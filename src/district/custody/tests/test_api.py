@@ -187,3 +187,32 @@ def test_a_stored_value_spend_with_another_amount_under_the_same_key_is_409(
     clash = call("post", f"/contracts/{pk}/check-ins", key, json={"amount_fen": 3000}, idem="s2")
     assert clash.status_code == 409
     assert "amount_fen" in clash.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_anyone_checks_that_the_journal_only_grows(cast: dict[str, Any]) -> None:
+    from district.custody import services
+    from district.custody.journal.merkle import verify_consistency
+
+    services.sign_tree_head()
+    call("post", "/contracts", key_for(cast["m1staff"]), json=sale(), idem="grow-1")
+    services.sign_tree_head()
+    heads = call("get", "/tree-heads").json()  # no key: public
+    assert len(heads) >= 2
+    new, old = heads[0], heads[1]
+    assert new["tree_size"] > old["tree_size"]
+    body = call(
+        "get",
+        "/consistency",
+        data={"old_size": old["tree_size"], "new_size": new["tree_size"]},
+    ).json()
+    proof = [bytes.fromhex(p) for p in body["proof"]]
+    assert verify_consistency(
+        old["tree_size"],
+        new["tree_size"],
+        bytes.fromhex(old["root_hash"]),
+        bytes.fromhex(new["root_hash"]),
+        proof,
+    )
+    too_big = call("get", "/consistency", data={"old_size": 1, "new_size": 10**6})
+    assert too_big.status_code == 404 and too_big.json()["ok"] is False
