@@ -7,7 +7,7 @@ Services (:mod:`district.custody.services`) are its only callers outside tests.
 """
 
 from .crash import POINTS as CRASHPOINTS
-from .crash import crashpoint
+from .crash import crashpoint, reset_crashpoints
 from .records import (
     append_event,
     chain_problems,
@@ -64,6 +64,7 @@ __all__ = [
     "public_key_pem",
     "receipts_for_records",
     "refunds_payable",
+    "reset_crashpoints",
     "retry_counts",
     "run_atomic",
     "sign_tree_head",

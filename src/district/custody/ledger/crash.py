@@ -53,3 +53,8 @@ def crashpoint(name: str) -> None:
     spec = os.environ.get(ENVIRONMENT_VARIABLE, "")
     if spec and _should_crash(name, spec):
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def reset_crashpoints() -> None:
+    """Forget the random generators (a forked worker then seeds its own, with its pid)."""
+    _random.clear()
