@@ -86,12 +86,12 @@ def public_key_pem() -> bytes:
 
 
 def _head_for_update() -> JournalHead:
-    head = JournalHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
+    try:
+        return JournalHead.objects.select_for_update(no_key=True).get(pk=1)
+    except JournalHead.DoesNotExist:
         with transaction.atomic():
             JournalHead.objects.get_or_create(pk=1, defaults={"last_hash": journal.GENESIS_PREV})
-        head = JournalHead.objects.select_for_update().get(pk=1)
-    return head
+        return JournalHead.objects.select_for_update(no_key=True).get(pk=1)
 
 
 def append_event(

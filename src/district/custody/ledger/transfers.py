@@ -251,7 +251,11 @@ def _limit_problem(account: Account) -> str | None:
 
 
 def create_transfers(
-    specs: Sequence[TransferSpec], *, now: datetime | None = None, batch: str = ""
+    specs: Sequence[TransferSpec],
+    *,
+    now: datetime | None = None,
+    batch: str = "",
+    known_new: bool = False,
 ) -> list[Transfer]:
     """Apply ``specs`` all-or-nothing (a linked batch) and return the stored transfers.
 
@@ -271,7 +275,10 @@ def create_transfers(
         )
     moment = now or timezone.now()
     with transaction.atomic():
-        existing = _existing(specs)
+        # ``known_new``: the keys derive from a business key the caller just found unused in
+        # the same transaction; the UNIQUE key still refuses a raced twin (and the retry
+        # then finds the business object).
+        existing = None if known_new else _existing(specs)
         if existing is not None:
             return existing
         crashpoint("transfer.before_apply")
@@ -279,7 +286,11 @@ def create_transfers(
         account_ids: set[int] = set()
         for spec in specs:
             if spec.pending_key:
-                pending = Transfer.objects.select_for_update().filter(key=spec.pending_key).first()
+                pending = (
+                    Transfer.objects.select_for_update(no_key=True)
+                    .filter(key=spec.pending_key)
+                    .first()
+                )
                 if pending is None:
                     raise NotFoundError(
                         f"No pending transfer has the key {spec.pending_key!r}",
@@ -301,7 +312,7 @@ def create_transfers(
         # Lock in ascending id order: concurrent writers queue instead of deadlocking.
         accounts = {
             account.pk: account
-            for account in Account.objects.select_for_update()
+            for account in Account.objects.select_for_update(no_key=True)
             .filter(pk__in=account_ids)
             .order_by("pk")
         }
@@ -392,9 +403,11 @@ def create_transfers(
     return rows
 
 
-def create_transfer(spec: TransferSpec, *, now: datetime | None = None) -> Transfer:
+def create_transfer(
+    spec: TransferSpec, *, now: datetime | None = None, known_new: bool = False
+) -> Transfer:
     """One transfer (see :func:`create_transfers`)."""
-    return create_transfers([spec], now=now)[0]
+    return create_transfers([spec], now=now, known_new=known_new)[0]
 
 
 def post_pending(

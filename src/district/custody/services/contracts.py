@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from district.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from district.custody import money, rules
@@ -245,8 +245,8 @@ def sign_contract(
             return existing
         # Lock the merchant (a closure cannot miss a contract signed meanwhile) and the
         # consumer (two signings cannot both pass the per-consumer limit).
-        locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
-        Consumer.objects.select_for_update().filter(pk=consumer.pk).first()
+        locked = Merchant.objects.select_for_update(no_key=True).get(pk=merchant.pk)
+        Consumer.objects.select_for_update(no_key=True).filter(pk=consumer.pk).first()
         if locked.status != Merchant.Status.ACTIVE:
             raise ConflictError(
                 f"{locked.name} is {locked.status}: it may not sell prepaid contracts",
@@ -299,6 +299,7 @@ def sign_contract(
                 merchant=locked,
             ),
             now=moment,
+            known_new=True,  # the contract key was just found unused
         )
         append_event(
             {
@@ -379,6 +380,7 @@ def _refund(
                 ),
             ],
             now=moment,
+            known_new=True,  # the refund key was just found unused
         )
     append_event(
         {
@@ -425,7 +427,7 @@ def request_cooling_off_refund(
                 ],
             )
             return existing
-        locked = Contract.objects.select_for_update().get(pk=contract.pk)
+        locked = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
         if locked.status != Contract.Status.HELD:
             raise ConflictError(
                 f"Contract {locked.number} is {locked.status}; a cooling-off refund needs an "
@@ -527,7 +529,7 @@ def record_check_in(
     require_login(by, "record a check-in")
 
     def work() -> CheckIn:
-        existing = CheckIn.objects.filter(key=key).first()
+        existing = next(iter(CheckIn.objects.filter(key=key).order_by()[:1]), None)
         if existing is not None:
             same_request(
                 "check-in",
@@ -540,8 +542,8 @@ def record_check_in(
             )
             return existing
         locked = (
-            Contract.objects.select_for_update(of=("self",))
-            .select_related("merchant")
+            Contract.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("merchant", "consumer")
             .get(pk=contract.pk)
         )
         if is_consumer_of(by, locked):
@@ -566,7 +568,7 @@ def record_check_in(
         while number in live:
             number += 1
         units = _units(locked)
-        account = contract_account(locked)
+        account, receivable = _release_accounts(locked)
         if locked.product_type == Contract.ProductType.STORED_VALUE and units is None:
             release = check_fen("amount_fen", amount_fen)
             if release > account.available_fen:
@@ -604,12 +606,13 @@ def record_check_in(
                     code="release",
                     kind=Transfer.Kind.POSTED if status == "confirmed" else Transfer.Kind.PENDING,
                     debit=account,
-                    credit=_receivable(locked.merchant),
+                    credit=receivable,
                     amount_fen=release,
                     contract=locked,
                     merchant=locked.merchant,
                 ),
                 now=moment,
+                known_new=True,  # the check-in key was just found unused
             )
         check_in = CheckIn.objects.create(
             contract=locked,
@@ -642,7 +645,8 @@ def record_check_in(
             now=moment,
             contract=locked,
         )
-        _complete_if_used(locked)
+        if status == CheckIn.Status.CONFIRMED and number == units:
+            _complete_if_used(locked)
         return check_in
 
     return run_atomic(work)
@@ -661,6 +665,17 @@ def _activate(contract: Contract, moment: datetime) -> None:
         contract.save(update_fields=["activated_at", "status"])
 
 
+def _release_accounts(contract: Contract) -> tuple[Account, Account]:
+    """The contract's account and its merchant's receivable, in one query."""
+    code = f"merchant:{contract.merchant_id}:receivable"
+    found = {
+        a.code: a
+        for a in Account.objects.filter(Q(contract_id=contract.pk) | Q(code=code)).order_by()
+    }
+    held = found.get(f"contract:{contract.pk}:held") or contract_account(contract)
+    return held, found.get(code) or _receivable(contract.merchant)
+
+
 def _receivable(merchant: Merchant) -> Account:
     from district.custody.ledger import merchant_receivable
 
@@ -669,7 +684,7 @@ def _receivable(merchant: Merchant) -> Account:
 
 def _confirm(check_in: CheckIn, *, by: Any, moment: datetime, automatic: bool) -> CheckIn:
     contract = (
-        Contract.objects.select_for_update(of=("self",))
+        Contract.objects.select_for_update(of=("self",), no_key=True)
         .select_related("merchant")
         .get(pk=check_in.contract_id)
     )
@@ -736,7 +751,7 @@ def dispute_check_in(
         )
 
     def work() -> CheckIn:
-        contract = Contract.objects.select_for_update().get(pk=check_in.contract_id)
+        contract = Contract.objects.select_for_update(no_key=True).get(pk=check_in.contract_id)
         locked = CheckIn.objects.get(pk=check_in.pk)
         if locked.status == CheckIn.Status.DISPUTED:
             return locked
@@ -824,7 +839,7 @@ def open_dispute(
         if existing is not None:
             same_request("dispute", key, [("contract", existing.contract_id, contract.pk)])
             return existing
-        locked = Contract.objects.select_for_update().get(pk=contract.pk)
+        locked = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
         if locked.status not in (Contract.Status.HELD, Contract.Status.ACTIVE):
             raise ConflictError(
                 f"Contract {locked.number} is {locked.status}; only a contract in use can be "
@@ -891,7 +906,7 @@ def resolve_dispute(
         )
 
     def work() -> Dispute:
-        contract = Contract.objects.select_for_update().get(pk=dispute.contract_id)
+        contract = Contract.objects.select_for_update(no_key=True).get(pk=dispute.contract_id)
         locked = Dispute.objects.get(pk=dispute.pk)
         if locked.status == Dispute.Status.RESOLVED:
             same_request("dispute resolution", str(locked), [("outcome", locked.outcome, outcome)])

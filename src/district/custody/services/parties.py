@@ -206,7 +206,7 @@ def set_merchant_status(
     moment = clock(now)
 
     def work() -> Merchant:
-        locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        locked = Merchant.objects.select_for_update(no_key=True).get(pk=merchant.pk)
         if locked.status == Merchant.Status.CLOSED:
             raise ConflictError(
                 f"{locked.name} is closed; its status cannot change",

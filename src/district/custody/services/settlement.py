@@ -83,7 +83,7 @@ def _accrue_memberships(
         status__in=[Contract.Status.HELD, Contract.Status.ACTIVE],
         ends_on__isnull=False,
     ).order_by("pk")
-    for contract in memberships.select_for_update():
+    for contract in memberships.select_for_update(no_key=True):
         if contract.ends_on is None:
             continue
         if contract.status == Contract.Status.HELD and moment < money.cooling_off_deadline(
@@ -160,7 +160,7 @@ def settle_merchant(
                     fix="Use a new key for a new settlement.",
                 )
             return existing
-        locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        locked = Merchant.objects.select_for_update(no_key=True).get(pk=merchant.pk)
         same_period = Settlement.objects.filter(merchant=locked, period_end=period_end).first()
         if same_period is not None:
             return same_period
@@ -304,7 +304,7 @@ def close_merchant(
                     fix="Use a new key.",
                 )
             return existing
-        locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        locked = Merchant.objects.select_for_update(no_key=True).get(pk=merchant.pk)
         if locked.status == Merchant.Status.CLOSED:
             closure = Closure.objects.filter(merchant=locked).first()
             if closure is not None:
@@ -316,7 +316,7 @@ def close_merchant(
         locked.status = Merchant.Status.CLOSED
         locked.save(update_fields=["status"])
         contracts = list(
-            Contract.objects.select_for_update()
+            Contract.objects.select_for_update(no_key=True)
             .filter(merchant=locked, status__in=OPEN_CONTRACT_STATUSES)
             .order_by("pk")
         )
