@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import BigIntegerField, Case, Value, When
 from django.utils import timezone
 
 from district.core.errors import ConflictError, InputError, NotFoundError
@@ -250,6 +251,28 @@ def _limit_problem(account: Account) -> str | None:
     return None
 
 
+TOTALS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
+
+
+def _write_totals(accounts: list[Account]) -> None:
+    """Store the new totals of the locked accounts in one UPDATE."""
+    if len(accounts) == 1:
+        account = accounts[0]
+        Account.objects.filter(pk=account.pk).update(
+            **{name: getattr(account, name) for name in TOTALS}
+        )
+        return
+    Account.objects.filter(pk__in=[account.pk for account in accounts]).update(
+        **{
+            name: Case(
+                *(When(pk=account.pk, then=Value(getattr(account, name))) for account in accounts),
+                output_field=BigIntegerField(),
+            )
+            for name in TOTALS
+        }
+    )
+
+
 def create_transfers(
     specs: Sequence[TransferSpec],
     *,
@@ -390,13 +413,7 @@ def create_transfers(
                     created_at=moment,
                 )
             )
-        for account in accounts.values():
-            Account.objects.filter(pk=account.pk).update(
-                debits_pending=account.debits_pending,
-                debits_posted=account.debits_posted,
-                credits_pending=account.credits_pending,
-                credits_posted=account.credits_posted,
-            )
+        _write_totals(list(accounts.values()))
         for row in rows:
             row.save(force_insert=True)
         crashpoint("transfer.after_apply")
