@@ -161,6 +161,8 @@ def run_driver(database_factory: DatabaseFactory, tmp_path: Path) -> Callable[..
             )
         report: dict[str, Any] = json.loads(lines[-1])
         report["database"] = database_factory.vendor
+        if any(report.get(k) for k in ("problems", "violations", "unexpected")):
+            report["stderr"] = done.stderr[-6000:]  # the workers' tracebacks
         report["seconds"] = round(time.monotonic() - started, 1)
         return report
 

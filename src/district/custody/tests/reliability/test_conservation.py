@@ -22,7 +22,7 @@ def test_concurrent_workers_conserve_every_fen(
     record_counts(report)
     assert report["exit_codes"] == [0] * report["workers"]
     assert report["unexpected"] == []
-    assert report["problems"] == []
+    assert report["problems"] == [], report.get("stderr")
     outcomes = report["outcomes"]
     # The run exercised what it claims to: deposits, releases, refunds and the closure.
     for op in ("sign", "checkin_consumer", "close"):

@@ -25,7 +25,7 @@ def test_each_race_has_exactly_one_winner(
     report = run_driver("races", repetitions=repetitions, seed=5)
     record_counts(report)
     assert report["violations"] == []
-    assert report["problems"] == []
+    assert report["problems"] == [], report.get("stderr")
     pairs = report["pairs"]
     assert pairs["double_release_last_session"]["ok"] == repetitions
     assert pairs["cooling_off_refund_vs_first_check_in"]["ok"] == repetitions
