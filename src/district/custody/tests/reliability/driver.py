@@ -631,7 +631,7 @@ def crash_plan(seed: int, batches: int, batch_size: int) -> list[list[dict[str, 
                     {
                         "op": "sign",
                         "key": key,
-                        "consumer": rng.randrange(4),
+                        "consumer": rng.randrange(12),
                         "price_fen": rng.randint(sessions, 90_000) + rng.choice((0, 1, 3)),
                         "sessions": sessions,
                     }
@@ -653,6 +653,7 @@ def crash_plan(seed: int, batches: int, batch_size: int) -> list[list[dict[str, 
 def _apply(item: dict[str, Any], world: dict[str, Any]) -> Any:
     from django.contrib.auth import get_user_model
 
+    from district.core.errors import InputError
     from district.custody import services
     from district.custody.models import Contract, Merchant
 
@@ -669,7 +670,11 @@ def _apply(item: dict[str, Any], world: dict[str, Any]) -> Any:
             starts_on=services_today(),
             by=user,
         )
-    contract = Contract.objects.select_related("consumer__user").get(key=item["contract"])
+    contract = (
+        Contract.objects.select_related("consumer__user").filter(key=item["contract"]).first()
+    )
+    if contract is None:  # its signing was refused (the per-consumer limit): so is this
+        raise InputError(f"no contract {item['contract']}", field="contract")
     if item["op"] == "checkin":
         return services.record_check_in(
             key=item["key"], contract=contract, by=contract.consumer.user
@@ -748,7 +753,7 @@ def crash(params: dict[str, Any]) -> dict[str, Any]:
     party = make_merchant(f"crash{seed}", seed * 1000 + 1, admin)
     world = {
         "merchant_pk": party.merchant_pk,
-        "consumers": [make_user(f"crash{seed}-c{i}", "resident").pk for i in range(4)],
+        "consumers": [make_user(f"crash{seed}-c{i}", "resident").pk for i in range(12)],
     }
     # Enough batches for the crashes wanted: roughly one crash per batch, with slack.
     plan = crash_plan(seed, crashes_wanted * 3 + 10, batch_size)
