@@ -157,10 +157,18 @@ class Model:
         else:
             self.check_ins[pk] = CheckIn(contract, number, "confirmed", release, None)
             self.ledger.move(held(contract), receivable(c.merchant), release, at)
+        if not staff:
+            self._activate(contract)
+        self._complete_if_used(contract)
+
+    def _activate(self, contract: int) -> None:
+        """The first *confirmed* session activates the contract (an unconfirmed staff entry
+        cannot take the cooling-off right away)."""
+        c = self.contracts[contract]
         if not c.activated:
             c.activated = True
-            c.status = "active"
-        self._complete_if_used(contract)
+            if c.status == "held":
+                c.status = "active"
 
     def _complete_if_used(self, contract: int) -> None:
         c = self.contracts[contract]
@@ -178,6 +186,7 @@ class Model:
         if self.merchant_status[c.merchant] != "active" or c.status not in RELEASABLE:
             raise Refused("ConflictError", "not releasable")
         ci.status = "confirmed"
+        self._activate(ci.contract)
         if ci.release_fen:
             self.ledger.pending[held(ci.contract)] -= ci.release_fen
             self.ledger.move(held(ci.contract), receivable(c.merchant), ci.release_fen, at)
