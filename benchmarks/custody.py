@@ -1,0 +1,318 @@
+"""Benchmark of custody transfers through the service layer, against a bare INSERT loop.
+
+    python benchmarks/custody.py [--transfers N] [--rounds R] [--database-url URL] [--profile]
+
+1. Creates its own PostgreSQL database (default ``custody_bench`` on 127.0.0.1; dropped
+   and re-created at the start, dropped at the end unless ``--keep``), migrates it and signs
+   enough class packs (60 sessions each) through the services for N check-ins.
+2. Measures, interleaving ours and the baseline round by round so both see the same
+   machine, one transaction per transfer on both sides:
+   * **ours**: ``services.record_check_in`` by the consumer — the per-transfer path with all
+     its checks: idempotency lookup, contract row lock, permission, the session number and
+     its cumulative-floor release, account row locks in id order, balance limits, the
+     transfer row, both accounts' cached totals, the check-in row, and the hash-chained
+     journal entry appended under the journal head's lock;
+   * **bare**: the same number of transfer rows (key, debit and credit account, amount,
+     code, time) INSERTed into an equivalent plain table with a unique key, each in its own
+     transaction, through the same Django connection.
+   Also the deposit path (``sign_contract``: rule check, contract, deposit transfer, two
+   journal entries) against the same bare insert, for information.
+3. Prints per-transfer cost (median of the rounds), transfers per second and the ratios; the
+   last line is one JSON object with ``transfer_ratio`` (ours ÷ bare per transfer; target
+   ≤ 3) and ``deposit_ratio``.
+
+``--profile`` runs one extra round of check-ins under pyinstrument (cProfile when it is not
+installed) and prints where the time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/custody_bench"
+SESSIONS = 60
+BARE_TABLE = "custody_bench_bare_transfer"
+
+
+def _admin(url: str, sql: str) -> None:
+    import psycopg
+
+    base, _, _name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def database_name(url: str) -> str:
+    name = url.rpartition("/")[2]
+    if not name.startswith("custody_bench"):
+        raise SystemExit(
+            f"refusing to use {name!r}: the benchmark database must start custody_bench"
+        )
+    return name
+
+
+def setup(args: argparse.Namespace) -> None:
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("the benchmark runs on PostgreSQL: give --database-url postgres://…")
+    name = database_name(args.database_url)
+    _admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _admin(args.database_url, f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DISTRICT_DEBUG", "true")
+    os.environ.setdefault("DISTRICT_DATA_DIR", str(ROOT / "var" / "bench-custody"))
+    Path(os.environ["DISTRICT_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "district.settings"
+    os.environ.pop("DISTRICT_CUSTODY_CRASHPOINTS", None)
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False  # no query log, as in production
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, stdout=StringIO())
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {BARE_TABLE} ("
+            "id bigserial PRIMARY KEY, key varchar(120) NOT NULL UNIQUE, "
+            "debit_account_id bigint NOT NULL, credit_account_id bigint NOT NULL, "
+            "amount_fen bigint NOT NULL CHECK (amount_fen > 0), code varchar(30) NOT NULL, "
+            "created_at timestamptz NOT NULL)"
+        )
+
+
+def prepare(transfers: int, rounds: int) -> dict[str, Any]:
+    """A merchant, consumers and enough class packs for every check-in of every round."""
+    from district.accounts.roles import sync_roles
+    from district.accounts.services import ensure_user
+    from district.custody import services
+
+    sync_roles()
+    admin = ensure_user(username="bench-admin", roles=["administrator"], is_superuser=True)
+    merchant = services.register_merchant(
+        name="基准健身 (benchmark)",
+        licence=_licence(1),
+        sector="fitness",
+        address="长宁区 (benchmark)",
+        registered_on=date(2020, 1, 1),
+        is_demo=True,
+        by=admin,
+    )
+    needed = transfers * (rounds + 2) // SESSIONS + 2
+    contracts = []
+    for n in range(needed):
+        user = ensure_user(username=f"bench-consumer-{n}", roles=["resident"])
+        contracts.append(
+            services.sign_contract(
+                key=f"bench-setup-{n}",
+                merchant=merchant,
+                consumer=services.consumer_for(user),
+                product_type="class_pack",
+                price_fen=1_000_003 + n,
+                sessions=SESSIONS,
+                starts_on=date.today(),
+                by=user,
+            )
+        )
+    return {"admin": admin, "merchant": merchant, "contracts": contracts}
+
+
+def _licence(number: int) -> str:
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+    org = f"{number:08d}"
+    check = 11 - sum(int(c) * w for c, w in zip(org, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+    body = "91310105" + org + {10: "X", 11: "0"}.get(check, str(check))
+    total = sum(chars.index(c) * w for c, w in zip(body, weights, strict=True))
+    return body + chars[(31 - total % 31) % 31]
+
+
+class CheckIns:
+    """Hands out (contract, consumer user) pairs, 60 check-ins per contract."""
+
+    def __init__(self, contracts: list[Any]) -> None:
+        self.contracts = contracts
+        self.used = 0
+
+    def next(self) -> tuple[Any, Any]:
+        contract = self.contracts[self.used // SESSIONS]
+        self.used += 1
+        return contract, contract.consumer.user
+
+
+def ours_check_ins(world: dict[str, Any], pool: CheckIns, n: int, tag: str) -> float:
+    from district.custody import services
+
+    pairs = [pool.next() for _ in range(n)]
+    started = time.perf_counter()
+    for i, (contract, user) in enumerate(pairs):
+        services.record_check_in(key=f"bench-{tag}-{i}", contract=contract, by=user)
+    return time.perf_counter() - started
+
+
+def ours_deposits(world: dict[str, Any], n: int, tag: str) -> float:
+    from district.accounts.services import ensure_user
+    from district.custody import services
+
+    users = [ensure_user(username=f"bench-buyer-{tag}-{i}", roles=["resident"]) for i in range(n)]
+    consumers = [services.consumer_for(u) for u in users]
+    started = time.perf_counter()
+    for i, (user, consumer) in enumerate(zip(users, consumers, strict=True)):
+        services.sign_contract(
+            key=f"bench-dep-{tag}-{i}",
+            merchant=world["merchant"],
+            consumer=consumer,
+            product_type="class_pack",
+            price_fen=99_999 + i,
+            sessions=10,
+            starts_on=date.today(),
+            by=user,
+        )
+    return time.perf_counter() - started
+
+
+def bare_inserts(n: int, tag: str) -> float:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    started = time.perf_counter()
+    for i in range(n):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {BARE_TABLE} (key, debit_account_id, credit_account_id, "
+                "amount_fen, code, created_at) VALUES (%s, %s, %s, %s, %s, %s)",
+                [
+                    f"bare-{tag}-{i}:release",
+                    1 + i % 50,
+                    2 + i % 50,
+                    16_667,
+                    "release",
+                    timezone.now(),
+                ],
+            )
+    return time.perf_counter() - started
+
+
+def summarize(name: str, ours: list[float], bare: list[float], n: int) -> dict[str, Any]:
+    ours_ms = statistics.median(ours) / n * 1000
+    bare_ms = statistics.median(bare) / n * 1000
+    result = {
+        "ours_ms_per_transfer": round(ours_ms, 3),
+        "bare_ms_per_transfer": round(bare_ms, 3),
+        "ours_per_second": round(1000 / ours_ms, 1),
+        "bare_per_second": round(1000 / bare_ms, 1),
+        "ratio": round(ours_ms / bare_ms, 2),
+    }
+    print(
+        f"{name:10} ours {ours_ms:7.3f} ms/transfer ({result['ours_per_second']:7.1f}/s)   "
+        f"bare {bare_ms:7.3f} ms ({result['bare_per_second']:7.1f}/s)   "
+        f"ratio {result['ratio']:.2f}",
+        flush=True,
+    )
+    return result
+
+
+def profile(world: dict[str, Any], pool: CheckIns, n: int) -> None:
+    """Where the check-in path spends its time: pyinstrument if installed, else cProfile."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        ours_check_ins(world, pool, n, "profile")
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(r"district|django/db", 45)
+        return
+    sampler = Profiler(interval=0.0005)
+    sampler.start()
+    ours_check_ins(world, pool, n, "profile")
+    sampler.stop()
+    print(sampler.output_text(unicode=True, color=False, show_all=False))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--transfers", type=int, default=1000, help="transfers per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--deposits", type=int, default=300, help="deposits per round")
+    parser.add_argument(
+        "--database-url", default=os.environ.get("DISTRICT_BENCH_DATABASE_URL", DEFAULT_DB)
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--profile", action="store_true", help="pyinstrument the check-in path")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    setup(args)
+    try:
+        world = prepare(args.transfers, args.rounds)
+        pool = CheckIns(world["contracts"])
+        print(
+            f"database ready: {len(world['contracts'])} contracts "
+            f"({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+        # Warm-up: connections, caches, the journal signing key.
+        ours_check_ins(world, pool, 50, "warm")
+        bare_inserts(50, "warm")
+        ours, bare, ours_dep, bare_dep = [], [], [], []
+        for r in range(args.rounds):
+            ours.append(ours_check_ins(world, pool, args.transfers, f"r{r}"))
+            bare.append(bare_inserts(args.transfers, f"r{r}"))
+            ours_dep.append(ours_deposits(world, args.deposits, f"r{r}"))
+            bare_dep.append(bare_inserts(args.deposits, f"d{r}"))
+        release = summarize("check-in", ours, bare, args.transfers)
+        deposit = summarize("deposit", ours_dep, bare_dep, args.deposits)
+        if args.profile:
+            profile(world, pool, min(args.transfers, 300))
+        from district.custody import services
+
+        problems = services.account_balances_check() + services.verify_journal_chain()
+        if problems:
+            print("LEDGER PROBLEMS:", problems[:5])
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            _admin(
+                args.database_url,
+                f'DROP DATABASE IF EXISTS "{database_name(args.database_url)}" WITH (FORCE)',
+            )
+    print(
+        json.dumps(
+            {
+                "transfer_ratio": release["ratio"],
+                "deposit_ratio": deposit["ratio"],
+                "check_in": release,
+                "deposit": deposit,
+                "transfers_per_round": args.transfers,
+                "rounds": args.rounds,
+                "ledger_problems": len(problems),
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""The custody ledger on the database: double-entry accounts and transfers in integer fen
+(TigerBeetle's semantics, :mod:`.transfers`), the journal with its signed tree heads
+(:mod:`.records`), one retried transaction per write (:mod:`.retry`) and the crash points
+of the reliability suite (:mod:`.crash`).
+
+Services (:mod:`district.custody.services`) are its only callers outside tests.
+"""
+
+from .crash import POINTS as CRASHPOINTS
+from .crash import crashpoint, reset_crashpoints
+from .records import (
+    append_event,
+    chain_problems,
+    consistency_proof,
+    export,
+    journal_size,
+    latest_tree_head,
+    merkle_tree,
+    public_key_pem,
+    receipts_for_records,
+    sign_tree_head,
+    signing_key,
+    signing_key_path,
+    tree_heads,
+)
+from .retry import atomic_with_retry, is_retryable, retry_counts, run_atomic
+from .transfers import (
+    CNY,
+    TransferSpec,
+    contract_account,
+    create_transfer,
+    create_transfers,
+    custody_bank,
+    fees_account,
+    merchant_receivable,
+    pending_state,
+    post_pending,
+    refunds_payable,
+    void_pending,
+)
+
+__all__ = [
+    "CNY",
+    "CRASHPOINTS",
+    "TransferSpec",
+    "append_event",
+    "atomic_with_retry",
+    "chain_problems",
+    "consistency_proof",
+    "contract_account",
+    "crashpoint",
+    "create_transfer",
+    "create_transfers",
+    "custody_bank",
+    "export",
+    "fees_account",
+    "is_retryable",
+    "journal_size",
+    "latest_tree_head",
+    "merchant_receivable",
+    "merkle_tree",
+    "pending_state",
+    "post_pending",
+    "public_key_pem",
+    "receipts_for_records",
+    "refunds_payable",
+    "reset_crashpoints",
+    "retry_counts",
+    "run_atomic",
+    "sign_tree_head",
+    "signing_key",
+    "signing_key_path",
+    "tree_heads",
+    "void_pending",
+]

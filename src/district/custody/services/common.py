@@ -1,0 +1,168 @@
+"""What every custody write shares: clocks, keys, permissions, repeat detection, journal."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from district.accounts.auth import user_has_role
+from district.cases import services as cases
+from district.core.errors import ConflictError, InputError, PermissionDeniedError
+from district.custody import journal
+from district.custody.models import KEY_LENGTH, Contract, Merchant
+from district.custody.money import SHANGHAI
+
+DEFAULT_CONFIRM_HOURS = 72
+COOLING_OFF_REFUND_WORKING_DAYS = 5
+OTHER_REFUND_WORKING_DAYS = 15
+
+
+def clock(now: datetime | None) -> datetime:
+    """``now`` if given (it must be aware), else the current time."""
+    if now is None:
+        return timezone.now()
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InputError(
+            f"now={now.isoformat()} has no time zone",
+            field="now",
+            value=now.isoformat(),
+            fix="Pass an aware datetime, e.g. django.utils.timezone.now().",
+        )
+    return now
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day of ``moment`` in Shanghai."""
+    return moment.astimezone(SHANGHAI).date()
+
+
+def confirm_hours() -> int:
+    """Hours a consumer has to dispute a merchant-recorded check-in (CUSTODY_CONFIRM_HOURS)."""
+    value = getattr(settings, "CUSTODY_CONFIRM_HOURS", DEFAULT_CONFIRM_HOURS)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(
+            f"CUSTODY_CONFIRM_HOURS is {value!r}",
+            field="CUSTODY_CONFIRM_HOURS",
+            fix="Use 1 or more.",
+        )
+    return value
+
+
+def fee_permille() -> int:
+    """The platform's settlement fee in ‰ of the amount settled (CUSTODY_FEE_PERMILLE, 0)."""
+    value = getattr(settings, "CUSTODY_FEE_PERMILLE", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
+        raise InputError(
+            f"CUSTODY_FEE_PERMILLE is {value!r}", field="CUSTODY_FEE_PERMILLE", fix="Use 0 to 1000."
+        )
+    return value
+
+
+def refund_due_on(requested_at: datetime, working_days: int) -> date:
+    """The day a refund is due, counted on the platform's working-day calendar (cases)."""
+    deadline = cases.deadline_after(requested_at, working_days=working_days)
+    return local_day(deadline.at)
+
+
+def check_key(key: str) -> str:
+    if not isinstance(key, str) or not key.strip() or len(key) > KEY_LENGTH:
+        raise InputError(
+            f"The idempotency key {key!r} is empty or longer than {KEY_LENGTH} characters",
+            field="key",
+            value=key,
+            fix="Send one unique key per request, e.g. a UUID, and the same key on a retry.",
+        )
+    return key
+
+
+def check_fen(name: str, value: object, *, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InputError(
+            f"{name} is {value!r}; give a whole number of fen of at least {minimum}",
+            field=name,
+            value=value,
+            fix="Money is an integer of fen: RMB 12.50 is 1250.",
+        )
+    return value
+
+
+def same_request(kind: str, key: str, pairs: Sequence[tuple[str, object, object]]) -> None:
+    """Refuse a repeated ``key`` whose arguments differ (ConflictError naming the field)."""
+    for name, stored, given in pairs:
+        if stored != given:
+            raise ConflictError(
+                f"The key {key!r} was already used for a {kind} with {name}={stored!r}; "
+                f"this request has {name}={given!r}",
+                field=name,
+                value=given,
+                fix="Repeat the original request exactly, or use a new key for a new request.",
+            )
+
+
+# --- who may act -------------------------------------------------------------------------
+
+
+def is_superuser(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False))
+
+
+def require_login(user: Any, action: str) -> None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise PermissionDeniedError(f"Log in to {action}.", fix="Log in first.")
+
+
+def require_permission(user: Any, perm: str, action: str) -> None:
+    require_login(user, action)
+    if not user.has_perm(perm):
+        raise PermissionDeniedError(
+            f"Your account may not {action} (it lacks {perm}).",
+            fix="Ask an administrator for the notary or regulator role.",
+        )
+
+
+def is_staff_of(user: Any, merchant: Merchant) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return merchant.staff.filter(pk=user.pk).exists()
+
+
+def is_overseer(user: Any) -> bool:
+    """The custodian (notary), the regulator and administrators see every merchant."""
+    return is_superuser(user) or user_has_role(user, "notary", "regulator", "administrator")
+
+
+def is_consumer_of(user: Any, contract: Contract) -> bool:
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and contract.consumer.user_id == user.pk
+    )
+
+
+def require_contract_access(user: Any, contract: Contract, action: str) -> None:
+    """The consumer, the merchant's staff, the notary, the regulator or an administrator."""
+    require_login(user, action)
+    if is_consumer_of(user, contract) or is_staff_of(user, contract.merchant) or is_overseer(user):
+        return
+    raise PermissionDeniedError(
+        f"Only the consumer, the merchant's staff or the custodian may {action}.",
+        field="contract",
+        value=contract.number,
+    )
+
+
+# --- journal events ----------------------------------------------------------------------
+
+
+def user_ref(user: Any) -> str:
+    """Who acted, without personal data: ``user:<id>`` or ``system``."""
+    return f"user:{user.pk}" if user is not None and getattr(user, "pk", None) else "system"
+
+
+def contract_hash(terms: dict[str, Any]) -> str:
+    return hashlib.sha256(journal.canonical_json(terms)).hexdigest()

@@ -1,0 +1,989 @@
+"""Contracts: signing with the deposit, check-ins and releases, refunds and disputes.
+
+Money moves through the ledger (:mod:`district.custody.ledger`), always in the same
+transaction as the journal entry that records it:
+
+- **deposit** (signing): custody bank → the contract's account, the whole price;
+- **release** (a session used): contract → merchant receivable, ``money.unit_release_fen``
+  of the price for that session number; a consumer's check-in posts it at once, a
+  merchant's check-in holds it as a *pending* transfer until the consumer confirms, or
+  until ``CUSTODY_CONFIRM_HOURS`` pass without a dispute (:func:`confirm_due_check_ins`);
+  a disputed check-in voids it;
+- **refund**: contract → refunds payable → custody bank (a linked pair), reference
+  ``RF-…`` on the bank transfer, due on the platform's working-day calendar.
+
+Memberships release by days used, not by check-ins (see :mod:`.settlement`); their check-ins
+record attendance and end the cooling-off.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Q, Sum
+
+from district.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from district.custody import money, rules
+from district.custody.ledger import (
+    TransferSpec,
+    append_event,
+    contract_account,
+    create_transfer,
+    create_transfers,
+    custody_bank,
+    post_pending,
+    refunds_payable,
+    run_atomic,
+    void_pending,
+)
+from district.custody.models import (
+    OPEN_CONTRACT_STATUSES,
+    Account,
+    CheckIn,
+    Consumer,
+    Contract,
+    Dispute,
+    Merchant,
+    Refund,
+    Transfer,
+)
+
+from .common import (
+    COOLING_OFF_REFUND_WORKING_DAYS,
+    OTHER_REFUND_WORKING_DAYS,
+    check_fen,
+    check_key,
+    clock,
+    confirm_hours,
+    contract_hash,
+    is_consumer_of,
+    is_overseer,
+    is_staff_of,
+    local_day,
+    refund_due_on,
+    require_login,
+    require_permission,
+    same_request,
+    user_ref,
+)
+
+
+class ContractRefusedError(InputError):
+    """A contract the legal limits forbid; ``violations`` cite each rule (English and 中文)."""
+
+    def __init__(self, check: rules.ContractCheck) -> None:
+        base = check.as_error()
+        assert base is not None
+        errors = dict(base.errors)
+        for violation in check.violations:
+            errors.setdefault(violation.field, []).append(violation.message_zh)
+        super().__init__(
+            base.message, field=base.field, value=base.value, fix=base.fix, errors=errors
+        )
+        self.violations = check.violations
+
+
+# --- reads used by the writes ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContractPosition:
+    """Where a contract's money is, to the fen."""
+
+    price_fen: int
+    released_fen: int
+    pending_fen: int
+    refunded_fen: int
+    remaining_fen: int
+    sessions_used: int
+    sessions_left: int | None
+    frozen: bool
+
+    @property
+    def available_fen(self) -> int:
+        """Remaining money not reserved by a pending release."""
+        return self.remaining_fen - self.pending_fen
+
+
+def _sum(queryset: Any) -> int:
+    return int(queryset.aggregate(total=Sum("amount_fen"))["total"] or 0)
+
+
+def contract_position(contract: Contract) -> ContractPosition:
+    """The contract's price, released, pending, refunded and remaining fen, and sessions."""
+    account = Account.objects.filter(contract=contract).first()
+    transfers = Transfer.objects.filter(contract=contract)
+    if account is None:
+        remaining = pending = 0
+    else:
+        remaining = account.credits_posted - account.debits_posted
+        pending = account.debits_pending
+        transfers = transfers.filter(debit_account=account)
+    released = _sum(transfers.filter(code="release", kind__in=["posted", "post"]))
+    refunded = _sum(Refund.objects.filter(contract=contract))
+    used = contract.check_ins.filter(status__in=["confirmed", "awaiting"]).count()
+    left = None if contract.sessions is None else contract.sessions - used
+    return ContractPosition(
+        price_fen=contract.price_fen,
+        released_fen=released,
+        pending_fen=pending,
+        refunded_fen=refunded,
+        remaining_fen=remaining,
+        sessions_used=used,
+        sessions_left=left,
+        frozen=contract.status == Contract.Status.FROZEN,
+    )
+
+
+def _open_prepaid_fen(consumer: Consumer, merchant: Merchant) -> int:
+    """The consumer's unconsumed prepaid balance with the merchant (open contracts)."""
+    accounts = Account.objects.filter(
+        contract__consumer=consumer,
+        contract__merchant=merchant,
+        contract__status__in=OPEN_CONTRACT_STATUSES,
+    )
+    totals = accounts.aggregate(c=Sum("credits_posted"), d=Sum("debits_posted"))
+    return int(totals["c"] or 0) - int(totals["d"] or 0)
+
+
+# --- signing -----------------------------------------------------------------------------
+
+
+def _contract_terms(contract: Contract) -> dict[str, Any]:
+    return {
+        "contract": contract.number,
+        "merchant": contract.merchant.licence,
+        "consumer": f"consumer:{contract.consumer_id}",
+        "product_type": contract.product_type,
+        "training_kind": contract.training_kind,
+        "price_fen": contract.price_fen,
+        "sessions": contract.sessions,
+        "term_months": contract.term_months,
+        "starts_on": contract.starts_on.isoformat(),
+        "ends_on": contract.ends_on.isoformat() if contract.ends_on else None,
+        "rule_set": contract.rule_set,
+    }
+
+
+def sign_contract(
+    *,
+    key: str,
+    merchant: Merchant,
+    consumer: Consumer,
+    product_type: str,
+    price_fen: int,
+    sessions: int | None = None,
+    term_months: int | None = None,
+    starts_on: date,
+    training_kind: str = "",
+    by: Any,
+    now: datetime | None = None,
+) -> Contract:
+    """Check the legal limits, create the contract and deposit the whole price in custody.
+
+    ``by`` is the consumer or the merchant's staff. A limit broken raises
+    :class:`ContractRefusedError` citing the rule; the same ``key`` again returns the
+    contract signed the first time.
+    """
+    check_key(key)
+    moment = clock(now)
+    require_login(by, "sign a contract")
+    if by.pk != consumer.user_id and not is_staff_of(by, merchant) and not is_overseer(by):
+        raise PermissionDeniedError(
+            "Only the consumer or the merchant's staff may sign this contract.",
+            field="consumer",
+        )
+    if product_type not in Contract.ProductType.values:
+        raise InputError(
+            f"product_type is {product_type!r}; it must be membership, class_pack or stored_value",
+            field="product_type",
+            value=product_type,
+        )
+    check_fen("price_fen", price_fen)
+    for name, value in (("sessions", sessions), ("term_months", term_months)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            raise InputError(
+                f"{name} is {value!r}; give a whole number of at least 1", field=name, value=value
+            )
+    if training_kind and training_kind not in {kind.value for kind in rules.TrainingKind}:
+        raise InputError(
+            f"training_kind is {training_kind!r}; it must be subject or non_subject",
+            field="training_kind",
+            value=training_kind,
+        )
+    if product_type == Contract.ProductType.CLASS_PACK and sessions is None:
+        raise InputError(
+            "A class pack needs its number of sessions", field="sessions", fix="Give sessions."
+        )
+    if product_type == Contract.ProductType.MEMBERSHIP and term_months is None:
+        raise InputError(
+            "A membership needs its term in months", field="term_months", fix="Give term_months."
+        )
+
+    def work() -> Contract:
+        existing = Contract.objects.filter(key=key).first()
+        if existing is not None:
+            same_request(
+                "contract",
+                key,
+                [
+                    ("merchant", existing.merchant_id, merchant.pk),
+                    ("consumer", existing.consumer_id, consumer.pk),
+                    ("product_type", existing.product_type, product_type),
+                    ("price_fen", existing.price_fen, price_fen),
+                    ("sessions", existing.sessions, sessions),
+                    ("term_months", existing.term_months, term_months),
+                    ("starts_on", existing.starts_on, starts_on),
+                    ("training_kind", existing.training_kind, training_kind),
+                ],
+            )
+            return existing
+        # Lock the merchant (a closure cannot miss a contract signed meanwhile) and the
+        # consumer (two signings cannot both pass the per-consumer limit).
+        locked = Merchant.objects.select_for_update(no_key=True).get(pk=merchant.pk)
+        Consumer.objects.select_for_update(no_key=True).filter(pk=consumer.pk).first()
+        if locked.status != Merchant.Status.ACTIVE:
+            raise ConflictError(
+                f"{locked.name} is {locked.status}: it may not sell prepaid contracts",
+                field="merchant",
+                value=locked.licence,
+            )
+        signed_on = local_day(moment)
+        proposed = rules.ProposedContract(
+            sector=rules.Sector(locked.sector),
+            product_type=rules.ProductType(product_type),
+            price_fen=price_fen,
+            signed_on=signed_on,
+            sessions=sessions,
+            term_months=term_months,
+            existing_prepaid_fen=_open_prepaid_fen(consumer, locked),
+            training_kind=rules.TrainingKind(training_kind) if training_kind else None,
+        )
+        check = rules.check_contract(proposed)
+        if not check.ok:
+            raise ContractRefusedError(check)
+        ends_on = rules.add_months(starts_on, term_months) if term_months else None
+        contract = Contract.objects.create(
+            merchant=locked,
+            consumer=consumer,
+            product_type=product_type,
+            training_kind=training_kind,
+            price_fen=price_fen,
+            sessions=sessions,
+            term_months=term_months,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            signed_at=moment,
+            rule_set=",".join(check.rule_sets),
+            contract_hash="",
+            key=key,
+            signed_by=by,
+        )
+        terms = _contract_terms(contract)
+        contract.contract_hash = contract_hash(terms)
+        contract.save(update_fields=["contract_hash"])
+        deposit = create_transfer(
+            TransferSpec(
+                key=f"{key}:deposit",
+                code="deposit",
+                debit=custody_bank(),
+                credit=contract_account(contract),
+                amount_fen=price_fen,
+                reference=contract.number,
+                contract=contract,
+                merchant=locked,
+            ),
+            now=moment,
+            known_new=True,  # the contract key was just found unused
+        )
+        append_event(
+            {
+                "type": "contract_signed",
+                **terms,
+                "contract_hash": contract.contract_hash,
+                "notes": list(check.notes),
+                "by": user_ref(by),
+            },
+            now=moment,
+            contract=contract,
+        )
+        append_event(
+            {
+                "type": "deposit",
+                "contract": contract.number,
+                "amount_fen": price_fen,
+                "transfer": deposit.key,
+                "reference": contract.number,
+            },
+            now=moment,
+            contract=contract,
+        )
+        return contract
+
+    return run_atomic(work)
+
+
+# --- refunds -----------------------------------------------------------------------------
+
+
+def _refund(
+    *,
+    key: str,
+    contract: Contract,
+    amount_fen: int,
+    claim_fen: int,
+    reason: str,
+    working_days: int,
+    by: Any,
+    moment: datetime,
+    dispute: Dispute | None = None,
+) -> Refund:
+    """Pay ``amount_fen`` of the contract's balance back (linked: contract → payable → bank)."""
+    refund = Refund.objects.create(
+        contract=contract,
+        reason=reason,
+        amount_fen=amount_fen,
+        claim_fen=claim_fen,
+        requested_at=moment,
+        due_on=refund_due_on(moment, working_days),
+        dispute=dispute,
+        key=key,
+        requested_by=by,
+    )
+    if amount_fen > 0:
+        payable = refunds_payable()
+        create_transfers(
+            [
+                TransferSpec(
+                    key=f"{key}:refund",
+                    code="refund",
+                    debit=contract_account(contract),
+                    credit=payable,
+                    amount_fen=amount_fen,
+                    contract=contract,
+                    merchant=contract.merchant,
+                ),
+                TransferSpec(
+                    key=f"{key}:payout",
+                    code="refund_payout",
+                    debit=payable,
+                    credit=custody_bank(),
+                    amount_fen=amount_fen,
+                    reference=str(refund),
+                    contract=contract,
+                    merchant=contract.merchant,
+                ),
+            ],
+            now=moment,
+            known_new=True,  # the refund key was just found unused
+        )
+    append_event(
+        {
+            "type": "refund",
+            "contract": contract.number,
+            "refund": str(refund),
+            "reason": reason,
+            "amount_fen": amount_fen,
+            "claim_fen": claim_fen,
+            "due_on": refund.due_on.isoformat(),
+            "by": user_ref(by),
+        },
+        now=moment,
+        contract=contract,
+    )
+    return refund
+
+
+def request_cooling_off_refund(
+    *, key: str, contract: Contract, by: Any, now: datetime | None = None
+) -> Refund:
+    """The 7-day cooling-off (冷静期) refund: the whole price, when unused and in time.
+
+    Refused with the reason (:func:`district.custody.money.cooling_off_refund`) otherwise.
+    Due within 5 working days of the request.
+    """
+    check_key(key)
+    moment = clock(now)
+    require_login(by, "ask for a cooling-off refund")
+    if not is_consumer_of(by, contract) and not is_overseer(by):
+        raise PermissionDeniedError(
+            "Only the consumer may ask for a cooling-off refund.", field="contract"
+        )
+
+    def work() -> Refund:
+        existing = Refund.objects.filter(key=key).first()
+        if existing is not None:
+            same_request(
+                "refund",
+                key,
+                [
+                    ("contract", existing.contract_id, contract.pk),
+                    ("reason", existing.reason, "cooling_off"),
+                ],
+            )
+            return existing
+        locked = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
+        if locked.status != Contract.Status.HELD:
+            raise ConflictError(
+                f"Contract {locked.number} is {locked.status}; a cooling-off refund needs an "
+                "unused contract held in custody",
+                field="contract",
+                value=locked.number,
+            )
+        decision = money.cooling_off_refund(
+            locked.price_fen, locked.signed_at, moment, locked.activated_at
+        )
+        if decision.eligible:  # an unconfirmed merchant entry does not count against it
+            _void_awaiting(locked, moment=moment, why="cooling-off refund")
+        if not decision.eligible:
+            raise InputError(
+                f"No cooling-off refund for {locked.number}: {decision.reason}",
+                field="contract",
+                value=locked.number,
+                fix="Ask the merchant for a refund under the contract's terms, or open a dispute.",
+            )
+        refund = _refund(
+            key=key,
+            contract=locked,
+            amount_fen=decision.refund_fen,
+            claim_fen=decision.refund_fen,
+            reason=Refund.Reason.COOLING_OFF,
+            working_days=COOLING_OFF_REFUND_WORKING_DAYS,
+            by=by,
+            moment=moment,
+        )
+        locked.status = Contract.Status.REFUNDED
+        locked.save(update_fields=["status"])
+        return refund
+
+    return run_atomic(work)
+
+
+# --- check-ins ---------------------------------------------------------------------------
+
+
+def _spend_of(check_in: CheckIn) -> int | None:
+    """The ``amount_fen`` a check-in was asked with (stored-value cards without sessions)."""
+    contract = check_in.contract
+    if contract.product_type == Contract.ProductType.STORED_VALUE and contract.sessions is None:
+        return check_in.release_fen
+    return None
+
+
+def _units(contract: Contract) -> int | None:
+    """Units a check-in releases one of (sessions), or None (membership, open stored value)."""
+    if contract.product_type == Contract.ProductType.MEMBERSHIP:
+        return None
+    return contract.sessions
+
+
+def _require_releasable(contract: Contract) -> None:
+    if contract.merchant.status == Merchant.Status.CLOSED:
+        raise ConflictError(
+            f"{contract.merchant.name} is {contract.merchant.status}: no session can be released",
+            field="merchant",
+            value=contract.merchant.licence,
+        )
+    if contract.status not in (Contract.Status.HELD, Contract.Status.ACTIVE):
+        why = "a dispute froze it" if contract.status == Contract.Status.FROZEN else "it is over"
+        raise ConflictError(
+            f"Contract {contract.number} is {contract.status} ({why}): nothing can be released",
+            field="contract",
+            value=contract.number,
+        )
+
+
+def _complete_if_used(contract: Contract) -> None:
+    if contract.sessions is None or contract.status != Contract.Status.ACTIVE:
+        return
+    confirmed = contract.check_ins.filter(status=CheckIn.Status.CONFIRMED).count()
+    account = contract_account(contract)
+    if confirmed >= contract.sessions and account.credits_posted == account.debits_posted:
+        contract.status = Contract.Status.COMPLETED
+        contract.save(update_fields=["status"])
+
+
+def record_check_in(
+    *,
+    key: str,
+    contract: Contract,
+    by: Any,
+    now: datetime | None = None,
+    amount_fen: int | None = None,
+) -> CheckIn:
+    """Record one session used and release its money.
+
+    By the consumer: confirmed, the release posted at once. By the merchant's staff:
+    awaiting the consumer, the release pending until confirmed or until
+    ``CUSTODY_CONFIRM_HOURS`` pass. The first check-in activates the contract (the
+    cooling-off right ends). ``amount_fen`` is the spend of a stored-value card without
+    sessions (and only then).
+    """
+    check_key(key)
+    moment = clock(now)
+    require_login(by, "record a check-in")
+
+    def work() -> CheckIn:
+        existing = next(iter(CheckIn.objects.filter(key=key).order_by()[:1]), None)
+        if existing is not None:
+            same_request(
+                "check-in",
+                key,
+                [
+                    ("contract", existing.contract_id, contract.pk),
+                    ("recorded_user", existing.recorded_user_id, by.pk),
+                    ("amount_fen", _spend_of(existing), amount_fen),
+                ],
+            )
+            return existing
+        locked = (
+            Contract.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("merchant", "consumer")
+            .get(pk=contract.pk)
+        )
+        if is_consumer_of(by, locked):
+            recorded_by = CheckIn.RecordedBy.CONSUMER
+        elif is_staff_of(by, locked.merchant):
+            recorded_by = CheckIn.RecordedBy.MERCHANT
+        else:
+            raise PermissionDeniedError(
+                "Only the consumer or the merchant's staff may record a check-in.",
+                field="contract",
+                value=locked.number,
+            )
+        _require_releasable(locked)
+        # The lowest session number not in use: a disputed session is used again, so the
+        # releases still add up to the price exactly.
+        live = set(
+            locked.check_ins.filter(status__in=["confirmed", "awaiting"]).values_list(
+                "number", flat=True
+            )
+        )
+        number = 1
+        while number in live:
+            number += 1
+        units = _units(locked)
+        account, receivable = _release_accounts(locked)
+        if locked.product_type == Contract.ProductType.STORED_VALUE and units is None:
+            release = check_fen("amount_fen", amount_fen)
+            if release > account.available_fen:
+                raise ConflictError(
+                    f"The card {locked.number} holds {account.available_fen} fen; "
+                    f"{release} fen cannot be spent",
+                    field="amount_fen",
+                    value=release,
+                )
+        else:
+            if amount_fen is not None:
+                raise InputError(
+                    "amount_fen is only for stored-value cards without sessions",
+                    field="amount_fen",
+                    value=amount_fen,
+                )
+            if units is not None and number > units:
+                raise ConflictError(
+                    f"All {units} sessions of {locked.number} are used",
+                    field="contract",
+                    value=locked.number,
+                )
+            release = money.unit_release_fen(locked.price_fen, units, number) if units else 0
+        transfer = None
+        confirm_by = None
+        if recorded_by == CheckIn.RecordedBy.CONSUMER:
+            status = CheckIn.Status.CONFIRMED
+        else:
+            status = CheckIn.Status.AWAITING
+            confirm_by = moment + timedelta(hours=confirm_hours())
+        if release > 0:
+            transfer = create_transfer(
+                TransferSpec(
+                    key=f"{key}:release",
+                    code="release",
+                    kind=Transfer.Kind.POSTED if status == "confirmed" else Transfer.Kind.PENDING,
+                    debit=account,
+                    credit=receivable,
+                    amount_fen=release,
+                    contract=locked,
+                    merchant=locked.merchant,
+                ),
+                now=moment,
+                known_new=True,  # the check-in key was just found unused
+            )
+        check_in = CheckIn.objects.create(
+            contract=locked,
+            number=number,
+            recorded_by=recorded_by,
+            status=status,
+            occurred_at=moment,
+            confirm_by=confirm_by,
+            resolved_at=moment if status == CheckIn.Status.CONFIRMED else None,
+            release_fen=release,
+            transfer=transfer,
+            recorded_user=by,
+            key=key,
+        )
+        if status == CheckIn.Status.CONFIRMED:
+            _activate(locked, moment)
+        append_event(
+            {
+                "type": "check_in",
+                "contract": locked.number,
+                "number": number,
+                "recorded_by": recorded_by,
+                "status": status,
+                "release_fen": release,
+                "transfer": transfer.key if transfer else None,
+                "pending": status == CheckIn.Status.AWAITING,
+                "confirm_by": confirm_by.isoformat() if confirm_by else None,
+                "by": user_ref(by),
+            },
+            now=moment,
+            contract=locked,
+        )
+        if status == CheckIn.Status.CONFIRMED and number == units:
+            _complete_if_used(locked)
+        return check_in
+
+    return run_atomic(work)
+
+
+def _activate(contract: Contract, moment: datetime) -> None:
+    """The first confirmed session activates the contract and ends its cooling-off right.
+
+    A session the merchant recorded counts only once confirmed (by the consumer or by the
+    dispute window passing): an unconfirmed entry cannot take the right away.
+    """
+    if contract.activated_at is None:
+        contract.activated_at = moment
+        if contract.status == Contract.Status.HELD:
+            contract.status = Contract.Status.ACTIVE
+        contract.save(update_fields=["activated_at", "status"])
+
+
+def _release_accounts(contract: Contract) -> tuple[Account, Account]:
+    """The contract's account and its merchant's receivable, in one query."""
+    code = f"merchant:{contract.merchant_id}:receivable"
+    found = {
+        a.code: a
+        for a in Account.objects.filter(Q(contract_id=contract.pk) | Q(code=code)).order_by()
+    }
+    held = found.get(f"contract:{contract.pk}:held") or contract_account(contract)
+    return held, found.get(code) or _receivable(contract.merchant)
+
+
+def _receivable(merchant: Merchant) -> Account:
+    from district.custody.ledger import merchant_receivable
+
+    return merchant_receivable(merchant)
+
+
+def _confirm(check_in: CheckIn, *, by: Any, moment: datetime, automatic: bool) -> CheckIn:
+    contract = (
+        Contract.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("merchant")
+        .get(pk=check_in.contract_id)
+    )
+    locked = CheckIn.objects.get(pk=check_in.pk)
+    if locked.status == CheckIn.Status.CONFIRMED:
+        return locked
+    if locked.status != CheckIn.Status.AWAITING:
+        raise ConflictError(
+            f"Check-in {locked} is {locked.status}; only an awaiting check-in can be confirmed",
+            field="check_in",
+            value=locked.pk,
+        )
+    _require_releasable(contract)
+    if locked.transfer is not None:
+        post_pending(
+            key=f"{locked.key}:post", pending_key=locked.transfer.key, code="release", now=moment
+        )
+    locked.status = CheckIn.Status.CONFIRMED
+    locked.resolved_at = moment
+    locked.save(update_fields=["status", "resolved_at"])
+    _activate(contract, locked.occurred_at)
+    append_event(
+        {
+            "type": "release",
+            "contract": contract.number,
+            "number": locked.number,
+            "amount_fen": locked.release_fen,
+            "automatic": automatic,
+            "transfer": f"{locked.key}:post" if locked.transfer else None,
+            "by": user_ref(by),
+        },
+        now=moment,
+        contract=contract,
+    )
+    _complete_if_used(contract)
+    return locked
+
+
+def confirm_check_in(*, check_in: CheckIn, by: Any, now: datetime | None = None) -> CheckIn:
+    """The consumer confirms a merchant-recorded check-in: its release is posted."""
+    moment = clock(now)
+    require_login(by, "confirm a check-in")
+    if not is_consumer_of(by, check_in.contract):
+        raise PermissionDeniedError(
+            "Only the consumer may confirm this check-in.", field="check_in"
+        )
+    return run_atomic(lambda: _confirm(check_in, by=by, moment=moment, automatic=False))
+
+
+def dispute_check_in(
+    *, check_in: CheckIn, by: Any, reason: str, now: datetime | None = None
+) -> CheckIn:
+    """The consumer disputes a merchant-recorded check-in: its pending release is voided."""
+    moment = clock(now)
+    require_login(by, "dispute a check-in")
+    if not is_consumer_of(by, check_in.contract):
+        raise PermissionDeniedError(
+            "Only the consumer may dispute this check-in.", field="check_in"
+        )
+    text = (reason or "").strip()
+    if not text:
+        raise InputError(
+            "Say why the session did not happen", field="reason", fix="Write a reason."
+        )
+
+    def work() -> CheckIn:
+        contract = Contract.objects.select_for_update(no_key=True).get(pk=check_in.contract_id)
+        locked = CheckIn.objects.get(pk=check_in.pk)
+        if locked.status == CheckIn.Status.DISPUTED:
+            return locked
+        if locked.status != CheckIn.Status.AWAITING:
+            raise ConflictError(
+                f"Check-in {locked} is {locked.status}; only an awaiting check-in can be disputed",
+                field="check_in",
+                value=locked.pk,
+                fix="Open a dispute on the contract instead.",
+            )
+        if locked.transfer is not None:
+            void_pending(
+                key=f"{locked.key}:void",
+                pending_key=locked.transfer.key,
+                code="release",
+                now=moment,
+            )
+        locked.status = CheckIn.Status.DISPUTED
+        locked.resolved_at = moment
+        locked.dispute_reason = text[:2000]
+        locked.save(update_fields=["status", "resolved_at", "dispute_reason"])
+        append_event(
+            {
+                "type": "check_in_disputed",
+                "contract": contract.number,
+                "number": locked.number,
+                "voided_fen": locked.release_fen,
+                "by": user_ref(by),
+            },
+            now=moment,
+            contract=contract,
+        )
+        return locked
+
+    return run_atomic(work)
+
+
+def confirm_due_check_ins(*, now: datetime | None = None) -> int:
+    """Post every merchant-recorded release whose dispute window has passed; returns how many.
+
+    Frozen contracts (an open dispute) and closed merchants are skipped.
+    """
+    moment = clock(now)
+    due = (
+        CheckIn.objects.filter(
+            status=CheckIn.Status.AWAITING,
+            confirm_by__lte=moment,
+            contract__status__in=[Contract.Status.HELD, Contract.Status.ACTIVE],
+        )
+        .exclude(contract__merchant__status=Merchant.Status.CLOSED)
+        .order_by("confirm_by", "pk")
+    )
+    count = 0
+    for check_in in due:
+        try:
+            run_atomic(
+                functools.partial(_confirm, check_in, by=None, moment=moment, automatic=True)
+            )
+        except ConflictError:
+            continue  # frozen or closed meanwhile: stays pending
+        count += 1
+    return count
+
+
+# --- disputes ----------------------------------------------------------------------------
+
+
+def open_dispute(
+    *, key: str, contract: Contract, by: Any, reason: str, now: datetime | None = None
+) -> Dispute:
+    """Freeze the contract's remaining money until the custodian resolves the dispute."""
+    check_key(key)
+    moment = clock(now)
+    require_login(by, "open a dispute")
+    if not is_consumer_of(by, contract) and not is_overseer(by):
+        raise PermissionDeniedError(
+            "Only the consumer or the custodian may open a dispute.", field="contract"
+        )
+    text = (reason or "").strip()
+    if not text:
+        raise InputError("Say what the dispute is about", field="reason", fix="Write a reason.")
+
+    def work() -> Dispute:
+        existing = Dispute.objects.filter(key=key).first()
+        if existing is not None:
+            same_request("dispute", key, [("contract", existing.contract_id, contract.pk)])
+            return existing
+        locked = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
+        if locked.status not in (Contract.Status.HELD, Contract.Status.ACTIVE):
+            raise ConflictError(
+                f"Contract {locked.number} is {locked.status}; only a contract in use can be "
+                "disputed",
+                field="contract",
+                value=locked.number,
+            )
+        dispute = Dispute.objects.create(
+            contract=locked,
+            reason=text[:4000],
+            opened_at=moment,
+            status_before=locked.status,
+            opened_by=by,
+            key=key,
+        )
+        locked.status = Contract.Status.FROZEN
+        locked.save(update_fields=["status"])
+        append_event(
+            {
+                "type": "dispute_opened",
+                "contract": locked.number,
+                "dispute": str(dispute),
+                "by": user_ref(by),
+            },
+            now=moment,
+            contract=locked,
+        )
+        return dispute
+
+    return run_atomic(work)
+
+
+def _void_awaiting(contract: Contract, *, moment: datetime, why: str) -> int:
+    """Void every awaiting check-in of the contract; returns the fen released back."""
+    voided = 0
+    for check_in in contract.check_ins.filter(status=CheckIn.Status.AWAITING).select_related(
+        "transfer"
+    ):
+        if check_in.transfer is not None:
+            void_pending(
+                key=f"{check_in.key}:void",
+                pending_key=check_in.transfer.key,
+                code="release",
+                now=moment,
+            )
+            voided += check_in.release_fen
+        check_in.status = CheckIn.Status.VOID
+        check_in.resolved_at = moment
+        check_in.dispute_reason = why
+        check_in.save(update_fields=["status", "resolved_at", "dispute_reason"])
+    return voided
+
+
+def resolve_dispute(
+    *, dispute: Dispute, by: Any, outcome: str, now: datetime | None = None
+) -> Dispute:
+    """``refund``: pay the remaining balance back (pending check-ins voided); ``resume``:
+    unfreeze. Needs ``custody.change_dispute`` (the notary or the regulator)."""
+    moment = clock(now)
+    require_permission(by, "custody.change_dispute", "resolve a dispute")
+    if outcome not in (Dispute.Outcome.REFUND, Dispute.Outcome.RESUME):
+        raise InputError(
+            f"outcome is {outcome!r}; it must be refund or resume", field="outcome", value=outcome
+        )
+
+    def work() -> Dispute:
+        contract = Contract.objects.select_for_update(no_key=True).get(pk=dispute.contract_id)
+        locked = Dispute.objects.get(pk=dispute.pk)
+        if locked.status == Dispute.Status.RESOLVED:
+            same_request("dispute resolution", str(locked), [("outcome", locked.outcome, outcome)])
+            return locked
+        if outcome == Dispute.Outcome.REFUND:
+            _void_awaiting(contract, moment=moment, why=f"{locked}: refunded")
+            balance = contract_account(contract).available_fen
+            claim = _claim_fen(contract, local_day(moment), balance)
+            earned = balance - min(claim, balance)
+            if earned > 0:  # membership days used: the merchant's
+                create_transfer(
+                    TransferSpec(
+                        key=f"{locked.key}:earned",
+                        code="release",
+                        debit=contract_account(contract),
+                        credit=_receivable(contract.merchant),
+                        amount_fen=earned,
+                        contract=contract,
+                        merchant=contract.merchant,
+                    ),
+                    now=moment,
+                )
+            _refund(
+                key=f"{locked.key}:refund",
+                contract=contract,
+                amount_fen=min(claim, balance),
+                claim_fen=claim,
+                reason=Refund.Reason.DISPUTE,
+                working_days=OTHER_REFUND_WORKING_DAYS,
+                by=by,
+                moment=moment,
+                dispute=locked,
+            )
+            contract.status = Contract.Status.REFUNDED
+        else:
+            contract.status = locked.status_before or Contract.Status.ACTIVE
+        contract.save(update_fields=["status"])
+        locked.status = Dispute.Status.RESOLVED
+        locked.outcome = outcome
+        locked.resolved_at = moment
+        locked.resolved_by = by
+        locked.save(update_fields=["status", "outcome", "resolved_at", "resolved_by"])
+        append_event(
+            {
+                "type": "dispute_resolved",
+                "contract": contract.number,
+                "dispute": str(locked),
+                "outcome": outcome,
+                "by": user_ref(by),
+            },
+            now=moment,
+            contract=contract,
+        )
+        return locked
+
+    return run_atomic(work)
+
+
+def _claim_fen(contract: Contract, on: date, balance_fen: int) -> int:
+    """The consumer's unconsumed balance on ``on`` (what a refund owes them)."""
+    if contract.product_type == Contract.ProductType.MEMBERSHIP and contract.ends_on:
+        owed = money.membership_refund_on(
+            contract.price_fen, contract.starts_on, contract.ends_on, on
+        )
+        return min(balance_fen, owed)
+    if contract.sessions is not None:
+        used = contract.check_ins.filter(status=CheckIn.Status.CONFIRMED).count()
+        return money.unconsumed_fen(contract.price_fen, contract.sessions, used)
+    return balance_fen
+
+
+def get_contract(contract_id: int) -> Contract:
+    contract = (
+        Contract.objects.select_related("merchant", "consumer").filter(pk=contract_id).first()
+    )
+    if contract is None:
+        raise NotFoundError(
+            f"There is no contract {contract_id}", field="contract", value=contract_id
+        )
+    return contract

@@ -1,0 +1,464 @@
+"""Monthly settlement to merchants, and the closure of a merchant with every refund.
+
+**Settlement** (结算) pays a merchant what was released to it up to the end of
+``period_end`` (Shanghai time) and not yet paid: merchant receivable → custody bank, less the
+platform fee (``CUSTODY_FEE_PERMILLE``, default 0) which goes to the fees account. Before
+paying, memberships release what their days used have earned (``money.released_fen`` of the
+price over the term's days, cumulative, so repeated settlements never pay a fen twice).
+One settlement per merchant and period end (UNIQUE); a merchant with nothing to pay gets a
+zero settlement so that ``settle_all`` is idempotent.
+
+**Closure** (停业清退) freezes everything of a merchant in one transaction: the merchant row
+is locked first (a signing waits for it), then every open contract (a release waits for
+its contract), pending releases are voided, and each consumer's unconsumed balance is paid
+back. The merchant's custody balances form a pool (``money.split_pool_fen``): claims are paid
+in full when it suffices, else pro rata by largest remainder, so the parts add up to the
+fen; what the pool keeps beyond the claims (membership days used) is released to the
+merchant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Sum
+
+from district.core.errors import ConflictError, InputError
+from district.custody import money
+from district.custody.ledger import (
+    TransferSpec,
+    append_event,
+    contract_account,
+    create_transfer,
+    create_transfers,
+    custody_bank,
+    fees_account,
+    merchant_receivable,
+    refunds_payable,
+    run_atomic,
+)
+from district.custody.models import (
+    OPEN_CONTRACT_STATUSES,
+    Closure,
+    Contract,
+    Merchant,
+    Refund,
+    Settlement,
+    Transfer,
+)
+from district.custody.money import SHANGHAI
+
+from .common import (
+    OTHER_REFUND_WORKING_DAYS,
+    check_key,
+    clock,
+    fee_permille,
+    local_day,
+    refund_due_on,
+    require_permission,
+    user_ref,
+)
+from .contracts import _claim_fen, _void_awaiting
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0), SHANGHAI)
+
+
+def _accrue_memberships(
+    merchant: Merchant, *, key: str, through: date, moment: datetime
+) -> list[tuple[Contract, dict[str, Any]]]:
+    """Release the membership days used through ``through``; returns the journal events,
+    which the caller appends after its last transfer (the journal head is locked last).
+
+    A membership counts its days from ``starts_on``; one never used accrues too once its
+    cooling-off period is over (the consumer could no longer take it back).
+    """
+    events: list[tuple[Contract, dict[str, Any]]] = []
+    receivable = merchant_receivable(merchant)
+    memberships = merchant.contracts.filter(
+        product_type=Contract.ProductType.MEMBERSHIP,
+        status__in=[Contract.Status.HELD, Contract.Status.ACTIVE],
+        ends_on__isnull=False,
+    ).order_by("pk")
+    for contract in memberships.select_for_update(no_key=True):
+        if contract.ends_on is None:
+            continue
+        if contract.status == Contract.Status.HELD and moment < money.cooling_off_deadline(
+            contract.signed_at
+        ):
+            continue
+        used, term_days = money.membership_days_used(
+            contract.starts_on, contract.ends_on, through + timedelta(days=1)
+        )
+        earned = money.released_fen(contract.price_fen, term_days, used)
+        account = contract_account(contract)
+        already = contract.price_fen - account.credit_balance_fen
+        due = min(earned - already, account.available_fen)
+        if due > 0:
+            create_transfer(
+                TransferSpec(
+                    key=f"{key}:accrue:{contract.pk}",
+                    code="release",
+                    debit=account,
+                    credit=receivable,
+                    amount_fen=due,
+                    contract=contract,
+                    merchant=merchant,
+                ),
+                now=moment,
+            )
+            events.append(
+                (
+                    contract,
+                    {
+                        "type": "release",
+                        "contract": contract.number,
+                        "amount_fen": due,
+                        "days_used": used,
+                        "term_days": term_days,
+                        "through": through.isoformat(),
+                    },
+                )
+            )
+        if used >= term_days and contract_account(contract).credit_balance_fen == 0:
+            contract.status = Contract.Status.COMPLETED
+            contract.save(update_fields=["status"])
+    return events
+
+
+def settle_merchant(
+    *, key: str, merchant: Merchant, period_end: date, by: Any = None, now: datetime | None = None
+) -> Settlement:
+    """Pay ``merchant`` its released, unsettled money up to the end of ``period_end``.
+
+    ``by`` is a user with ``custody.add_settlement`` (the notary), or None for the
+    scheduled job.
+    """
+    check_key(key)
+    moment = clock(now)
+    if by is not None:
+        require_permission(by, "custody.add_settlement", "settle with a merchant")
+    if period_end >= local_day(moment):
+        raise InputError(
+            f"The period ending {period_end.isoformat()} is not over yet",
+            field="period_end",
+            value=period_end.isoformat(),
+            fix="Settle a period that ended before today.",
+        )
+
+    def work() -> Settlement:
+        existing = Settlement.objects.filter(key=key).first()
+        if existing is not None:
+            if (existing.merchant_id, existing.period_end) != (merchant.pk, period_end):
+                name = "merchant" if existing.merchant_id != merchant.pk else "period_end"
+                raise ConflictError(
+                    f"The key {key!r} was already used to settle another {name}",
+                    field=name,
+                    fix="Use a new key for a new settlement.",
+                )
+            return existing
+        locked = Merchant.objects.select_for_update(no_key=True).get(pk=merchant.pk)
+        same_period = Settlement.objects.filter(merchant=locked, period_end=period_end).first()
+        if same_period is not None:
+            return same_period
+        later = Settlement.objects.filter(merchant=locked, period_end__gt=period_end).first()
+        if later is not None:
+            raise ConflictError(
+                f"{locked.name} was already settled through {later.period_end.isoformat()}",
+                field="period_end",
+                value=period_end.isoformat(),
+            )
+        if locked.status in (Merchant.Status.ACTIVE, Merchant.Status.SUSPENDED):
+            accrued = _accrue_memberships(locked, key=key, through=period_end, moment=moment)
+        else:
+            accrued = []
+        receivable = merchant_receivable(locked)
+        credited = (
+            Transfer.objects.filter(
+                credit_account=receivable,
+                kind__in=["posted", "post"],
+                created_at__lt=_end_of(period_end),
+            ).aggregate(total=Sum("amount_fen"))["total"]
+            or 0
+        )
+        owed = int(credited) - receivable.debits_posted
+        amount = max(0, min(owed, receivable.available_fen))
+        fee = amount * fee_permille() // 1000
+        settlement = Settlement.objects.create(
+            merchant=locked,
+            period_end=period_end,
+            amount_fen=amount - fee,
+            fee_fen=fee,
+            created_at=moment,
+            key=key,
+            created_by=by,
+        )
+        specs = []
+        if amount - fee > 0:
+            specs.append(
+                TransferSpec(
+                    key=f"{key}:payout",
+                    code="settlement",
+                    debit=receivable,
+                    credit=custody_bank(),
+                    amount_fen=amount - fee,
+                    reference=str(settlement),
+                    merchant=locked,
+                )
+            )
+        if fee > 0:
+            specs.append(
+                TransferSpec(
+                    key=f"{key}:fee",
+                    code="fee",
+                    debit=receivable,
+                    credit=fees_account(),
+                    amount_fen=fee,
+                    merchant=locked,
+                )
+            )
+        if specs:
+            create_transfers(specs, now=moment)
+        for contract, event in accrued:
+            append_event(event, now=moment, contract=contract)
+        append_event(
+            {
+                "type": "settlement",
+                "merchant": locked.licence,
+                "settlement": str(settlement),
+                "period_end": period_end.isoformat(),
+                "amount_fen": amount - fee,
+                "fee_fen": fee,
+                "by": user_ref(by),
+            },
+            now=moment,
+            merchant=locked,
+        )
+        return settlement
+
+    return run_atomic(work)
+
+
+def last_month_end(today: date) -> date:
+    return today.replace(day=1) - timedelta(days=1)
+
+
+def settle_all(*, period_end: date | None = None, now: datetime | None = None) -> list[Settlement]:
+    """Settle every merchant for the period (default: the last complete month)."""
+    moment = clock(now)
+    end = period_end or last_month_end(local_day(moment))
+    done = []
+    for merchant in Merchant.objects.exclude(status=Merchant.Status.CLOSED).order_by("pk"):
+        if Settlement.objects.filter(merchant=merchant, period_end__gte=end).exists():
+            continue
+        done.append(
+            settle_merchant(
+                key=f"settle:{merchant.pk}:{end.isoformat()}",
+                merchant=merchant,
+                period_end=end,
+                by=None,
+                now=moment,
+            )
+        )
+    return done
+
+
+# --- closure -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosureRefundRow:
+    """One consumer's line on a closure (the regulator's page)."""
+
+    contract_id: int
+    contract_number: str
+    consumer: str
+    claim_fen: int
+    amount_fen: int
+
+
+def close_merchant(
+    *, key: str, merchant: Merchant, by: Any, reason: str, now: datetime | None = None
+) -> Closure:
+    """Close ``merchant``: freeze everything at once and refund every consumer (see above).
+
+    Needs ``custody.add_closure`` (the regulator or the notary).
+    """
+    check_key(key)
+    moment = clock(now)
+    require_permission(by, "custody.add_closure", "close a merchant")
+    text = (reason or "").strip()
+    if not text:
+        raise InputError("Give the reason for the closure", field="reason", fix="Write a reason.")
+
+    def work() -> Closure:
+        existing = Closure.objects.filter(key=key).first()
+        if existing is not None:
+            if existing.merchant_id != merchant.pk:
+                raise ConflictError(
+                    f"The key {key!r} closed another merchant",
+                    field="merchant",
+                    fix="Use a new key.",
+                )
+            return existing
+        locked = Merchant.objects.select_for_update(no_key=True).get(pk=merchant.pk)
+        if locked.status == Merchant.Status.CLOSED:
+            closure = Closure.objects.filter(merchant=locked).first()
+            if closure is not None:
+                raise ConflictError(
+                    f"{locked.name} was already closed ({closure})",
+                    field="merchant",
+                    value=locked.licence,
+                )
+        locked.status = Merchant.Status.CLOSED
+        locked.save(update_fields=["status"])
+        contracts = list(
+            Contract.objects.select_for_update(no_key=True)
+            .filter(merchant=locked, status__in=OPEN_CONTRACT_STATUSES)
+            .order_by("pk")
+        )
+        today = local_day(moment)
+        held: list[int] = []
+        claims: list[int] = []
+        for contract in contracts:
+            _void_awaiting(contract, moment=moment, why="merchant closed")
+            balance = contract_account(contract).available_fen
+            held.append(balance)
+            claims.append(_claim_fen(contract, today, balance))
+        pool = sum(held)
+        split = money.split_pool_fen(pool, claims)
+        closure = Closure.objects.create(
+            merchant=locked,
+            reason=text[:4000],
+            created_at=moment,
+            pool_fen=pool,
+            claims_fen=sum(claims),
+            refunded_fen=split.paid_fen,
+            shortfall_fen=split.shortfall_fen,
+            released_fen=split.surplus_fen,
+            contract_count=len(contracts),
+            key=key,
+            closed_by=by,
+        )
+        payable = refunds_payable()
+        specs: list[TransferSpec] = []
+        refunds: list[Refund] = []
+        due_on = refund_due_on(moment, OTHER_REFUND_WORKING_DAYS)
+        pooled = split.shortfall_fen > 0
+        for contract, balance, claim, part in zip(
+            contracts, held, claims, split.parts_fen, strict=True
+        ):
+            # Enough for every claim: each contract refunds its own claim and releases the
+            # rest (membership days used) to the merchant. A shortfall: every balance goes
+            # into the pool first, and the pool pays the pro-rata parts.
+            into_pool = balance if pooled else part
+            earned = 0 if pooled else balance - part
+            if earned > 0:
+                specs.append(
+                    TransferSpec(
+                        key=f"{key}:earned:{contract.pk}",
+                        code="release",
+                        debit=contract_account(contract),
+                        credit=merchant_receivable(locked),
+                        amount_fen=earned,
+                        contract=contract,
+                        merchant=locked,
+                    )
+                )
+            if into_pool > 0:
+                specs.append(
+                    TransferSpec(
+                        key=f"{key}:pool:{contract.pk}",
+                        code="closure_pool",
+                        debit=contract_account(contract),
+                        credit=payable,
+                        amount_fen=into_pool,
+                        contract=contract,
+                        merchant=locked,
+                    )
+                )
+            refund = Refund.objects.create(
+                contract=contract,
+                reason=Refund.Reason.CLOSURE,
+                amount_fen=part,
+                claim_fen=claim,
+                requested_at=moment,
+                due_on=due_on,
+                closure=closure,
+                key=f"{key}:refund:{contract.pk}",
+                requested_by=by,
+            )
+            refunds.append(refund)
+            if part > 0:
+                specs.append(
+                    TransferSpec(
+                        key=f"{key}:payout:{contract.pk}",
+                        code="refund_payout",
+                        debit=payable,
+                        credit=custody_bank(),
+                        amount_fen=part,
+                        reference=str(refund),
+                        contract=contract,
+                        merchant=locked,
+                    )
+                )
+        if specs:
+            create_transfers(specs, now=moment, batch=key)
+        for contract in contracts:
+            contract.disputes.filter(status="open").update(
+                status="resolved", outcome="closure", resolved_at=moment, resolved_by=by
+            )
+            contract.status = Contract.Status.CLOSED
+            contract.save(update_fields=["status"])
+        append_event(
+            {
+                "type": "merchant_closed",
+                "merchant": locked.licence,
+                "closure": str(closure),
+                "reason": text[:500],
+                "pool_fen": pool,
+                "claims_fen": sum(claims),
+                "refunded_fen": split.paid_fen,
+                "shortfall_fen": split.shortfall_fen,
+                "released_fen": split.surplus_fen,
+                "contracts": len(contracts),
+                "by": user_ref(by),
+            },
+            now=moment,
+            merchant=locked,
+        )
+        for contract, refund in zip(contracts, refunds, strict=True):
+            append_event(
+                {
+                    "type": "refund",
+                    "contract": contract.number,
+                    "refund": str(refund),
+                    "reason": "closure",
+                    "amount_fen": refund.amount_fen,
+                    "claim_fen": refund.claim_fen,
+                    "closure": str(closure),
+                    "due_on": due_on.isoformat(),
+                },
+                now=moment,
+                contract=contract,
+            )
+        return closure
+
+    return run_atomic(work)
+
+
+def closure_refunds(closure: Closure) -> list[ClosureRefundRow]:
+    """Each consumer's claim and refund in a closure."""
+    return [
+        ClosureRefundRow(
+            contract_id=refund.contract_id,
+            contract_number=refund.contract.number,
+            consumer=refund.contract.consumer.display_name,
+            claim_fen=refund.claim_fen,
+            amount_fen=refund.amount_fen,
+        )
+        for refund in closure.refunds.select_related("contract__consumer").order_by("contract_id")
+    ]
