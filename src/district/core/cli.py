@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from datetime import date
 from typing import Any, ClassVar, TypeVar
 
 from django.core.management.base import (
@@ -113,3 +114,18 @@ class AppCommand(PlatformCommand):
             verb_class(self).run(**options)
         except DistrictError as exc:
             raise CommandError(str(exc), returncode=1) from exc
+
+
+def json_flag(parser: CommandParser) -> None:
+    """Add the ``--json`` switch a verb offers when a machine reads its output."""
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def iso_date(text: str) -> date:
+    """An argparse ``type`` for a date option: ``2026-01-31``, or a message naming the fix."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: write dates as 2026-01-31"
+        ) from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +15,8 @@ from district.accounts import services as accounts
 from district.accounts.models import User
 from district.cases import services
 from district.cases.services.synthetic import generate_synthetic_cases
-from district.core.cli import AppCommand, Verb
+from district.core.cli import AppCommand, Verb, iso_date, json_flag
 from district.core.errors import InputError
-
-
-def _json(parser: CommandParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            f"{text!r} is not a date.", field="date", fix="Write dates as YYYY-MM-DD."
-        ) from None
 
 
 class Classify(Verb):
@@ -45,7 +32,7 @@ class Classify(Verb):
         parser.add_argument("--input", required=True, type=Path, help="CSV to classify")
         parser.add_argument("--output", required=True, type=Path, help="CSV to write")
         parser.add_argument("--model", type=Path, help="model file (default: the data dir's)")
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         result = services.classify_file(
@@ -81,7 +68,7 @@ class TrainClassifier(Verb):
         parser.add_argument(
             "--taxonomy", type=Path, help="taxonomy CSV (一级分类,二级分类,三级分类)"
         )
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         trained = services.train_model_file(
@@ -134,7 +121,7 @@ class ImportCatalogue(Verb):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         counts = services.import_catalogue(path=options["file"])
@@ -168,7 +155,7 @@ class Sweep(Verb):
     example = "district cases sweep --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         report = services.sweep_deadlines()
@@ -193,7 +180,7 @@ class Calendar(Verb):
             action="store_true",
             help="copy the chinese-calendar years into the table first",
         )
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         if options["seed"]:
@@ -264,7 +251,7 @@ class GenerateSynthetic(Verb):
         parser.add_argument("--cases", type=int, default=100_000)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--weeks", type=int, default=104)
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         bar = tqdm(total=options["cases"], desc="synthetic cases", disable=not sys.stderr.isatty())
@@ -297,9 +284,9 @@ class Kpis(Verb):
     example = "district cases kpis --start 2026-09-01 --end 2026-11-30 --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--start", type=_date)
-        parser.add_argument("--end", type=_date)
-        _json(parser)
+        parser.add_argument("--start", type=iso_date)
+        parser.add_argument("--end", type=iso_date)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         end = options["end"] or timezone.localdate()
@@ -332,9 +319,11 @@ class Hotspots(Verb):
     example = "district cases hotspots --flagged --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--week", type=_date, help="any day of the week (default: this week)")
+        parser.add_argument(
+            "--week", type=iso_date, help="any day of the week (default: this week)"
+        )
         parser.add_argument("--flagged", action="store_true", help="only flagged rows")
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         report = services.hotspots(week=options["week"], flagged_only=options["flagged"])

@@ -3,28 +3,13 @@ confirmations, bank statements and the ledger's invariants."""
 
 from __future__ import annotations
 
-import argparse
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from district.core.cli import AppCommand, Verb
+from district.core.cli import AppCommand, Verb, iso_date, json_flag
 from district.custody import journal, services
-
-
-def _json_flag(parser: CommandParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date: write dates as 2026-01-31"
-        ) from None
 
 
 class ExportJournal(Verb):
@@ -39,7 +24,7 @@ class ExportJournal(Verb):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("out", type=Path, metavar="OUT", help="a new or empty folder")
         parser.add_argument("--force", action="store_true", help="overwrite a non-empty folder")
-        _json_flag(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         summary = services.export_journal(out=options["out"], overwrite=options["force"])
@@ -73,7 +58,7 @@ class Verify(Verb):
         parser.add_argument("folder", type=Path, metavar="OUT", help="an export folder")
         parser.add_argument("--key", type=Path, help="the trusted public key (PEM)")
         parser.add_argument("--anchors", type=Path, help="a tree_heads.jsonl of published heads")
-        _json_flag(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         trusted = options["key"].read_bytes() if options["key"] else None
@@ -100,8 +85,8 @@ class Settle(Verb):
     example = "district custody settle --period-end 2026-02-28 --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--period-end", type=_date, help="last day of the period")
-        _json_flag(parser)
+        parser.add_argument("--period-end", type=iso_date, help="last day of the period")
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         done = services.settle_all(period_end=options["period_end"])
@@ -133,7 +118,7 @@ class ScanRisks(Verb):
     example = "district custody scan-risks --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        _json_flag(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         warnings = services.scan_risks()
@@ -165,7 +150,7 @@ class ConfirmDue(Verb):
     example = "district custody confirm-due --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        _json_flag(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         count = services.confirm_due_check_ins()
@@ -186,7 +171,7 @@ class ImportStatement(Verb):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("csv", type=Path, metavar="CSV", help="the statement file")
-        _json_flag(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         report = services.import_bank_statement(path_or_file=options["csv"], by=None)
@@ -219,7 +204,7 @@ class Check(Verb):
     example = "district custody check --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        _json_flag(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         ledger_problems = services.account_balances_check()
@@ -256,7 +241,7 @@ class SignHead(Verb):
     example = "district custody sign-head --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        _json_flag(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         head = services.sign_tree_head()

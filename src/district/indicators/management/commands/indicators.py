@@ -8,17 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandParser
 
-from district.core.cli import AppCommand, Verb
+from district.core.cli import AppCommand, Verb, json_flag
 from district.indicators import services
 from district.indicators.checks import check_data, findings_as_json
 from district.indicators.loader import load_indicator_data
 from district.indicators.models import Indicator, Project, Value
 from district.indicators.report import FORMATS, LANGUAGES, write_report
 from district.indicators.scorecard import AREA_CODES
-
-
-def _json(parser: CommandParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def _default_folder() -> Path:
@@ -35,7 +31,7 @@ class Import(Verb):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("folder", nargs="?", type=Path, help="default: data/indicators")
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         report = services.load_data(directory=options["folder"] or _default_folder())
@@ -61,7 +57,7 @@ class Check(Verb):
             type=Path,
             help="check a data folder directly instead of the database (e.g. before importing)",
         )
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         if options["data"] is not None:
@@ -93,7 +89,7 @@ class Targets(Verb):
     example = "district indicators targets --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         assessed = services.assessments()
@@ -134,7 +130,7 @@ class Live(Verb):
     example = "district indicators live --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         outcomes = services.refresh_live_figures()
@@ -161,7 +157,7 @@ class List(Verb):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--area", choices=AREA_CODES)
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         rows = Value.objects.current().select_related("indicator", "source")
@@ -234,7 +230,7 @@ class Projects(Verb):
     example = "district indicators projects --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         rows = Project.objects.prefetch_related("indicators", "milestones")

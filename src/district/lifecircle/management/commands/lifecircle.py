@@ -8,13 +8,9 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.db import DatabaseError
 
-from district.core.cli import AppCommand, Verb
+from district.core.cli import AppCommand, Verb, json_flag
 from district.core.errors import InputError
 from district.lifecircle import analysis, results, services
-
-
-def _json(parser: CommandParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def _percent(value: float | None) -> str:
@@ -39,7 +35,7 @@ class Refresh(Verb):
         parser.add_argument(
             "--if-changed", action="store_true", help="skip when the inputs are unchanged"
         )
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         run = services.refresh_access(
@@ -86,7 +82,7 @@ class Coverage(Verb):
     example = "district lifecircle coverage --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         run = services.require_run()
@@ -106,7 +102,7 @@ class Gaps(Verb):
         parser.add_argument("--category", help="one category code (default: all)")
         parser.add_argument("--estimated", action="store_true", help="the estimated ones")
         parser.add_argument("--limit", type=int, default=20)
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         gaps = results.gap_list(
@@ -135,7 +131,7 @@ class Site(Verb):
             metavar="CSV",
             help="candidate sites id,lon,lat (default: facility-free network nodes)",
         )
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         candidates = None
@@ -187,7 +183,7 @@ class WhatIf(Verb):
         group = parser.add_mutually_exclusive_group(required=True)
         group.add_argument("--add", nargs=2, type=float, metavar=("LON", "LAT"))
         group.add_argument("--remove", type=int, metavar="FACILITY_ID")
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         add = options["add"]
@@ -214,7 +210,7 @@ class Standards(Verb):
     example = "district lifecircle standards"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        _json(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         rows = services.standards()

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
 
-from district.core.cli import AppCommand, Verb
+from district.core.cli import AppCommand, Verb, iso_date, json_flag
 from district.core.errors import InputError
 from district.participation import services
 from district.participation.polisdata import cluster_polis_folder
-
-
-def _json_flag(parser: CommandParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date: write dates as 2026-01-31"
-        ) from None
 
 
 class Cluster(Verb):
@@ -92,7 +77,7 @@ class ImportPolis(Verb):
         parser.add_argument("--channel", default=None, help="channel code")
         parser.add_argument("--source-url", default="", help="where the conversation was held")
         parser.add_argument("--seed", type=int, default=0)
-        _json_flag(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         consultation, created = services.import_polis_folder(
@@ -166,10 +151,10 @@ class Summary(Verb):
     example = "district participation summary --from 2026-01-01 --to 2027-01-01 --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--from", dest="start", type=_date, default=None, metavar="DATE")
-        parser.add_argument("--to", dest="end", type=_date, default=None, metavar="DATE")
+        parser.add_argument("--from", dest="start", type=iso_date, default=None, metavar="DATE")
+        parser.add_argument("--to", dest="end", type=iso_date, default=None, metavar="DATE")
         parser.add_argument("--channel", default=None)
-        _json_flag(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         summary = services.suggestion_summary(
@@ -193,7 +178,7 @@ class Channels(Verb):
     example = "district participation channels --json"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        _json_flag(parser)
+        json_flag(parser)
 
     def run(self, **options: Any) -> None:
         figures = services.channel_dashboards()
