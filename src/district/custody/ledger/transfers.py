@@ -22,7 +22,7 @@ business event belongs in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -279,10 +279,17 @@ def create_transfers(
     now: datetime | None = None,
     batch: str = "",
     known_new: bool = False,
+    locked: Mapping[int, Account] | None = None,
+    savepoint: bool = True,
 ) -> list[Transfer]:
     """Apply ``specs`` all-or-nothing (a linked batch) and return the stored transfers.
 
     Repeating the same batch returns the original transfers without a second effect.
+    ``locked``: the accounts by id, already locked in ascending id order by the caller in
+    this transaction (read under the lock); they are not read again, and their totals are
+    updated in place. ``savepoint=False`` skips the savepoint around the batch: only for a
+    caller whose whole transaction fails with the error (a service's :func:`run_atomic`),
+    since every check runs before the first write.
     Raises :class:`InputError` for a malformed transfer, :class:`NotFoundError` for an
     unknown pending transfer and :class:`ConflictError` for a key reused with different
     fields, a pending transfer already resolved, or a balance flag that would be broken.
@@ -297,7 +304,7 @@ def create_transfers(
             "A linked batch repeats a key", field="key", fix="Use one key per transfer."
         )
     moment = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         # ``known_new``: the keys derive from a business key the caller just found unused in
         # the same transaction; the UNIQUE key still refuses a raced twin (and the retry
         # then finds the business object).
@@ -332,13 +339,16 @@ def create_transfers(
             else:
                 assert spec.debit is not None and spec.credit is not None
                 account_ids |= {spec.debit.pk, spec.credit.pk}
-        # Lock in ascending id order: concurrent writers queue instead of deadlocking.
-        accounts = {
-            account.pk: account
-            for account in Account.objects.select_for_update(no_key=True)
-            .filter(pk__in=account_ids)
-            .order_by("pk")
-        }
+        if locked is not None and account_ids <= locked.keys():
+            accounts = {pk: locked[pk] for pk in sorted(account_ids)}
+        else:
+            # Lock in ascending id order: concurrent writers queue instead of deadlocking.
+            accounts = {
+                account.pk: account
+                for account in Account.objects.select_for_update(no_key=True)
+                .filter(pk__in=account_ids)
+                .order_by("pk")
+            }
         resolved_in_batch: set[int] = set()
         rows: list[Transfer] = []
         for spec in specs:
@@ -421,10 +431,30 @@ def create_transfers(
 
 
 def create_transfer(
-    spec: TransferSpec, *, now: datetime | None = None, known_new: bool = False
+    spec: TransferSpec,
+    *,
+    now: datetime | None = None,
+    known_new: bool = False,
+    locked: Mapping[int, Account] | None = None,
+    savepoint: bool = True,
 ) -> Transfer:
     """One transfer (see :func:`create_transfers`)."""
-    return create_transfers([spec], now=now, known_new=known_new)[0]
+    return create_transfers(
+        [spec], now=now, known_new=known_new, locked=locked, savepoint=savepoint
+    )[0]
+
+
+def lock_accounts(codes: Sequence[str]) -> dict[str, Account]:
+    """Lock the accounts with ``codes`` in ascending id order, in one query; by code.
+
+    Codes with no account are missing from the answer (create them, then lock again).
+    """
+    return {
+        account.code: account
+        for account in Account.objects.select_for_update(no_key=True)
+        .filter(code__in=codes)
+        .order_by("pk")
+    }
 
 
 def post_pending(
