@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
-from django.db.models import BigIntegerField, Case, Value, When
+from django.db import connection, transaction
 from django.utils import timezone
 
 from district.core.errors import ConflictError, InputError, NotFoundError
@@ -84,6 +83,27 @@ def contract_account(contract: Contract) -> Account:
         contract=contract,
         debits_must_not_exceed_credits=True,
     )
+
+
+def open_contract_account(contract: Contract) -> Account:
+    """Create the account of a contract created in this transaction (no lookup: it has
+    none yet; the UNIQUE code refuses a second one)."""
+    return Account.objects.create(
+        code=f"contract:{contract.pk}:held",
+        kind=Account.Kind.CONSUMER_HELD,
+        merchant_id=contract.merchant_id,
+        contract=contract,
+        debits_must_not_exceed_credits=True,
+    )
+
+
+def locked_custody_bank() -> Account:
+    """The custody bank account, locked (``SELECT … FOR NO KEY UPDATE``), created if missing."""
+    found = lock_accounts([BANK_CODE]).get(BANK_CODE)
+    if found is None:
+        custody_bank()
+        found = lock_accounts([BANK_CODE])[BANK_CODE]
+    return found
 
 
 # --- transfers ---------------------------------------------------------------------------
@@ -255,22 +275,32 @@ TOTALS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted"
 
 
 def _write_totals(accounts: list[Account]) -> None:
-    """Store the new totals of the locked accounts in one UPDATE."""
+    """Store the new totals of the locked accounts in one UPDATE.
+
+    Plain SQL: this runs once per transfer, and compiling the ORM's ``Case``/``When`` form
+    cost more than the statement itself. The CHECK constraints on the row still apply.
+    """
+    table = connection.ops.quote_name(Account._meta.db_table)
     if len(accounts) == 1:
         account = accounts[0]
-        Account.objects.filter(pk=account.pk).update(
-            **{name: getattr(account, name) for name in TOTALS}
-        )
-        return
-    Account.objects.filter(pk__in=[account.pk for account in accounts]).update(
-        **{
-            name: Case(
-                *(When(pk=account.pk, then=Value(getattr(account, name))) for account in accounts),
-                output_field=BigIntegerField(),
-            )
+        assignments = ", ".join(f"{name} = %s" for name in TOTALS)
+        params: list[int] = [getattr(account, name) for name in TOTALS]
+        params.append(account.pk)
+        sql = f"UPDATE {table} SET {assignments} WHERE id = %s"
+    else:
+        whens = " ".join("WHEN %s THEN %s" for _account in accounts)
+        assignments = ", ".join(f"{name} = CASE id {whens} END" for name in TOTALS)
+        params = [
+            value
             for name in TOTALS
-        }
-    )
+            for account in accounts
+            for value in (account.pk, getattr(account, name))
+        ]
+        params += [account.pk for account in accounts]
+        marks = ", ".join("%s" for _account in accounts)
+        sql = f"UPDATE {table} SET {assignments} WHERE id IN ({marks})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def create_transfers(

@@ -30,11 +30,14 @@ from district.custody import money, rules
 from district.custody.ledger import (
     TransferSpec,
     append_event,
+    append_events,
     contract_account,
     create_transfer,
     create_transfers,
     custody_bank,
     lock_accounts,
+    locked_custody_bank,
+    open_contract_account,
     post_pending,
     refunds_payable,
     run_atomic,
@@ -288,12 +291,16 @@ def sign_contract(
         terms = _contract_terms(contract)
         contract.contract_hash = contract_hash(terms)
         contract.save(update_fields=["contract_hash"])
+        # The new contract's account is created here (nobody else can see it, so it is as
+        # good as locked, and its id is above the bank's: ascending order holds).
+        held = open_contract_account(contract)
+        bank = locked_custody_bank()
         deposit = create_transfer(
             TransferSpec(
                 key=f"{key}:deposit",
                 code="deposit",
-                debit=custody_bank(),
-                credit=contract_account(contract),
+                debit=bank,
+                credit=held,
                 amount_fen=price_fen,
                 reference=contract.number,
                 contract=contract,
@@ -301,26 +308,26 @@ def sign_contract(
             ),
             now=moment,
             known_new=True,  # the contract key was just found unused
+            locked={bank.pk: bank, held.pk: held},
+            savepoint=False,  # run_atomic's transaction (or savepoint) fails with it
         )
-        append_event(
-            {
-                "type": "contract_signed",
-                **terms,
-                "contract_hash": contract.contract_hash,
-                "notes": list(check.notes),
-                "by": user_ref(by),
-            },
-            now=moment,
-            contract=contract,
-        )
-        append_event(
-            {
-                "type": "deposit",
-                "contract": contract.number,
-                "amount_fen": price_fen,
-                "transfer": deposit.key,
-                "reference": contract.number,
-            },
+        append_events(
+            [
+                {
+                    "type": "contract_signed",
+                    **terms,
+                    "contract_hash": contract.contract_hash,
+                    "notes": list(check.notes),
+                    "by": user_ref(by),
+                },
+                {
+                    "type": "deposit",
+                    "contract": contract.number,
+                    "amount_fen": price_fen,
+                    "transfer": deposit.key,
+                    "reference": contract.number,
+                },
+            ],
             now=moment,
             contract=contract,
         )
