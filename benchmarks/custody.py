@@ -228,6 +228,36 @@ def summarize(name: str, ours: list[float], bare: list[float], n: int) -> dict[s
     return result
 
 
+def statements(world: dict[str, Any], pool: CheckIns) -> dict[str, int]:
+    """SQL statements (BEGIN and COMMIT included) of one check-in and one deposit: the
+    figure the machine's load does not change."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from district.accounts.services import ensure_user
+    from district.custody import services
+
+    contract, user = pool.next()
+    with CaptureQueriesContext(connection) as check_in:
+        services.record_check_in(key="bench-count", contract=contract, by=user)
+    buyer = ensure_user(username="bench-count-buyer", roles=["resident"])
+    consumer = services.consumer_for(buyer)
+    with CaptureQueriesContext(connection) as deposit:
+        services.sign_contract(
+            key="bench-count-deposit",
+            merchant=world["merchant"],
+            consumer=consumer,
+            product_type="class_pack",
+            price_fen=99_999,
+            sessions=10,
+            starts_on=date.today(),
+            by=buyer,
+        )
+    counts = {"check_in": len(check_in), "deposit": len(deposit)}
+    print(f"statements per check-in {counts['check_in']}, per deposit {counts['deposit']}")
+    return counts
+
+
 def profile(world: dict[str, Any], pool: CheckIns, n: int) -> None:
     """Where the check-in path spends its time: pyinstrument if installed, else cProfile."""
     try:
@@ -282,6 +312,7 @@ def main() -> None:
             bare_dep.append(bare_inserts(args.deposits, f"d{r}"))
         release = summarize("check-in", ours, bare, args.transfers)
         deposit = summarize("deposit", ours_dep, bare_dep, args.deposits)
+        counted = statements(world, pool)
         if args.profile:
             profile(world, pool, min(args.transfers, 300))
         from district.custody import services
@@ -305,6 +336,7 @@ def main() -> None:
                 "deposit_ratio": deposit["ratio"],
                 "check_in": release,
                 "deposit": deposit,
+                "statements": counted,
                 "transfers_per_round": args.transfers,
                 "rounds": args.rounds,
                 "ledger_problems": len(problems),

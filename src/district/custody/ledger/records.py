@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -102,21 +102,44 @@ def append_event(
     merchant: Merchant | None = None,
 ) -> JournalRecord:
     """Append ``event`` (a JSON object with a ``type``) to the journal; returns the row."""
+    return append_events([event], now=now, contract=contract, merchant=merchant)[0]
+
+
+def append_events(
+    events: Sequence[Mapping[str, Any]],
+    *,
+    now: datetime | None = None,
+    contract: Contract | None = None,
+    merchant: Merchant | None = None,
+) -> list[JournalRecord]:
+    """Append ``events`` in order, chained, under one lock of the journal head (one INSERT
+    and one head UPDATE for all of them); returns the rows."""
     moment = now or timezone.now()
     head = _head_for_update()
-    entry = journal.make_entry(head.size, bytes(head.last_hash), moment, event)
-    record = JournalRecord.objects.create(
-        seq=entry.seq,
-        entry=entry.data,
-        entry_hash=entry.hash,
-        event_type=str(event.get("type", "")),
-        recorded_at=moment,
-        contract=contract,
-        merchant=merchant or (contract.merchant if contract is not None else None),
-    )
-    JournalHead.objects.filter(pk=1).update(size=entry.seq + 1, last_hash=entry.hash)
+    size, last_hash = int(head.size), bytes(head.last_hash)
+    owner = merchant or (contract.merchant if contract is not None else None)
+    records = []
+    for event in events:
+        entry = journal.make_entry(size, last_hash, moment, event)
+        records.append(
+            JournalRecord(
+                seq=entry.seq,
+                entry=entry.data,
+                entry_hash=entry.hash,
+                event_type=str(event.get("type", "")),
+                recorded_at=moment,
+                contract=contract,
+                merchant=owner,
+            )
+        )
+        size, last_hash = entry.seq + 1, entry.hash
+    if len(records) == 1:
+        records[0].save(force_insert=True)
+    else:
+        JournalRecord.objects.bulk_create(records)
+    JournalHead.objects.filter(pk=1).update(size=size, last_hash=last_hash)
     crashpoint("journal.after_append")
-    return record
+    return records
 
 
 # --- the tree ----------------------------------------------------------------------------

@@ -22,13 +22,12 @@ business event belongs in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
-from django.db.models import BigIntegerField, Case, Value, When
+from django.db import connection, transaction
 from django.utils import timezone
 
 from district.core.errors import ConflictError, InputError, NotFoundError
@@ -84,6 +83,27 @@ def contract_account(contract: Contract) -> Account:
         contract=contract,
         debits_must_not_exceed_credits=True,
     )
+
+
+def open_contract_account(contract: Contract) -> Account:
+    """Create the account of a contract created in this transaction (no lookup: it has
+    none yet; the UNIQUE code refuses a second one)."""
+    return Account.objects.create(
+        code=f"contract:{contract.pk}:held",
+        kind=Account.Kind.CONSUMER_HELD,
+        merchant_id=contract.merchant_id,
+        contract=contract,
+        debits_must_not_exceed_credits=True,
+    )
+
+
+def locked_custody_bank() -> Account:
+    """The custody bank account, locked (``SELECT … FOR NO KEY UPDATE``), created if missing."""
+    found = lock_accounts([BANK_CODE]).get(BANK_CODE)
+    if found is None:
+        custody_bank()
+        found = lock_accounts([BANK_CODE])[BANK_CODE]
+    return found
 
 
 # --- transfers ---------------------------------------------------------------------------
@@ -255,22 +275,32 @@ TOTALS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted"
 
 
 def _write_totals(accounts: list[Account]) -> None:
-    """Store the new totals of the locked accounts in one UPDATE."""
+    """Store the new totals of the locked accounts in one UPDATE.
+
+    Plain SQL: this runs once per transfer, and compiling the ORM's ``Case``/``When`` form
+    cost more than the statement itself. The CHECK constraints on the row still apply.
+    """
+    table = connection.ops.quote_name(Account._meta.db_table)
     if len(accounts) == 1:
         account = accounts[0]
-        Account.objects.filter(pk=account.pk).update(
-            **{name: getattr(account, name) for name in TOTALS}
-        )
-        return
-    Account.objects.filter(pk__in=[account.pk for account in accounts]).update(
-        **{
-            name: Case(
-                *(When(pk=account.pk, then=Value(getattr(account, name))) for account in accounts),
-                output_field=BigIntegerField(),
-            )
+        assignments = ", ".join(f"{name} = %s" for name in TOTALS)
+        params: list[int] = [getattr(account, name) for name in TOTALS]
+        params.append(account.pk)
+        sql = f"UPDATE {table} SET {assignments} WHERE id = %s"
+    else:
+        whens = " ".join("WHEN %s THEN %s" for _account in accounts)
+        assignments = ", ".join(f"{name} = CASE id {whens} END" for name in TOTALS)
+        params = [
+            value
             for name in TOTALS
-        }
-    )
+            for account in accounts
+            for value in (account.pk, getattr(account, name))
+        ]
+        params += [account.pk for account in accounts]
+        marks = ", ".join("%s" for _account in accounts)
+        sql = f"UPDATE {table} SET {assignments} WHERE id IN ({marks})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def create_transfers(
@@ -279,10 +309,17 @@ def create_transfers(
     now: datetime | None = None,
     batch: str = "",
     known_new: bool = False,
+    locked: Mapping[int, Account] | None = None,
+    savepoint: bool = True,
 ) -> list[Transfer]:
     """Apply ``specs`` all-or-nothing (a linked batch) and return the stored transfers.
 
     Repeating the same batch returns the original transfers without a second effect.
+    ``locked``: the accounts by id, already locked in ascending id order by the caller in
+    this transaction (read under the lock); they are not read again, and their totals are
+    updated in place. ``savepoint=False`` skips the savepoint around the batch: only for a
+    caller whose whole transaction fails with the error (a service's :func:`run_atomic`),
+    since every check runs before the first write.
     Raises :class:`InputError` for a malformed transfer, :class:`NotFoundError` for an
     unknown pending transfer and :class:`ConflictError` for a key reused with different
     fields, a pending transfer already resolved, or a balance flag that would be broken.
@@ -297,7 +334,7 @@ def create_transfers(
             "A linked batch repeats a key", field="key", fix="Use one key per transfer."
         )
     moment = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         # ``known_new``: the keys derive from a business key the caller just found unused in
         # the same transaction; the UNIQUE key still refuses a raced twin (and the retry
         # then finds the business object).
@@ -332,13 +369,16 @@ def create_transfers(
             else:
                 assert spec.debit is not None and spec.credit is not None
                 account_ids |= {spec.debit.pk, spec.credit.pk}
-        # Lock in ascending id order: concurrent writers queue instead of deadlocking.
-        accounts = {
-            account.pk: account
-            for account in Account.objects.select_for_update(no_key=True)
-            .filter(pk__in=account_ids)
-            .order_by("pk")
-        }
+        if locked is not None and account_ids <= locked.keys():
+            accounts = {pk: locked[pk] for pk in sorted(account_ids)}
+        else:
+            # Lock in ascending id order: concurrent writers queue instead of deadlocking.
+            accounts = {
+                account.pk: account
+                for account in Account.objects.select_for_update(no_key=True)
+                .filter(pk__in=account_ids)
+                .order_by("pk")
+            }
         resolved_in_batch: set[int] = set()
         rows: list[Transfer] = []
         for spec in specs:
@@ -421,10 +461,30 @@ def create_transfers(
 
 
 def create_transfer(
-    spec: TransferSpec, *, now: datetime | None = None, known_new: bool = False
+    spec: TransferSpec,
+    *,
+    now: datetime | None = None,
+    known_new: bool = False,
+    locked: Mapping[int, Account] | None = None,
+    savepoint: bool = True,
 ) -> Transfer:
     """One transfer (see :func:`create_transfers`)."""
-    return create_transfers([spec], now=now, known_new=known_new)[0]
+    return create_transfers(
+        [spec], now=now, known_new=known_new, locked=locked, savepoint=savepoint
+    )[0]
+
+
+def lock_accounts(codes: Sequence[str]) -> dict[str, Account]:
+    """Lock the accounts with ``codes`` in ascending id order, in one query; by code.
+
+    Codes with no account are missing from the answer (create them, then lock again).
+    """
+    return {
+        account.code: account
+        for account in Account.objects.select_for_update(no_key=True)
+        .filter(code__in=codes)
+        .order_by("pk")
+    }
 
 
 def post_pending(

@@ -30,10 +30,14 @@ from district.custody import money, rules
 from district.custody.ledger import (
     TransferSpec,
     append_event,
+    append_events,
     contract_account,
     create_transfer,
     create_transfers,
     custody_bank,
+    lock_accounts,
+    locked_custody_bank,
+    open_contract_account,
     post_pending,
     refunds_payable,
     run_atomic,
@@ -287,12 +291,16 @@ def sign_contract(
         terms = _contract_terms(contract)
         contract.contract_hash = contract_hash(terms)
         contract.save(update_fields=["contract_hash"])
+        # The new contract's account is created here (nobody else can see it, so it is as
+        # good as locked, and its id is above the bank's: ascending order holds).
+        held = open_contract_account(contract)
+        bank = locked_custody_bank()
         deposit = create_transfer(
             TransferSpec(
                 key=f"{key}:deposit",
                 code="deposit",
-                debit=custody_bank(),
-                credit=contract_account(contract),
+                debit=bank,
+                credit=held,
                 amount_fen=price_fen,
                 reference=contract.number,
                 contract=contract,
@@ -300,26 +308,26 @@ def sign_contract(
             ),
             now=moment,
             known_new=True,  # the contract key was just found unused
+            locked={bank.pk: bank, held.pk: held},
+            savepoint=False,  # run_atomic's transaction (or savepoint) fails with it
         )
-        append_event(
-            {
-                "type": "contract_signed",
-                **terms,
-                "contract_hash": contract.contract_hash,
-                "notes": list(check.notes),
-                "by": user_ref(by),
-            },
-            now=moment,
-            contract=contract,
-        )
-        append_event(
-            {
-                "type": "deposit",
-                "contract": contract.number,
-                "amount_fen": price_fen,
-                "transfer": deposit.key,
-                "reference": contract.number,
-            },
+        append_events(
+            [
+                {
+                    "type": "contract_signed",
+                    **terms,
+                    "contract_hash": contract.contract_hash,
+                    "notes": list(check.notes),
+                    "by": user_ref(by),
+                },
+                {
+                    "type": "deposit",
+                    "contract": contract.number,
+                    "amount_fen": price_fen,
+                    "transfer": deposit.key,
+                    "reference": contract.number,
+                },
+            ],
             now=moment,
             contract=contract,
         )
@@ -498,11 +506,20 @@ def _require_releasable(contract: Contract) -> None:
         )
 
 
-def _complete_if_used(contract: Contract) -> None:
+LIVE_CHECK_IN_STATUSES = (CheckIn.Status.CONFIRMED, CheckIn.Status.AWAITING)
+
+
+def _complete_if_used(
+    contract: Contract, *, confirmed: int | None = None, account: Account | None = None
+) -> None:
+    """Complete an active contract whose sessions are all confirmed and whose money is all
+    released. ``confirmed`` and ``account`` (locked, current totals) when in hand."""
     if contract.sessions is None or contract.status != Contract.Status.ACTIVE:
         return
-    confirmed = contract.check_ins.filter(status=CheckIn.Status.CONFIRMED).count()
-    account = contract_account(contract)
+    if confirmed is None:
+        confirmed = contract.check_ins.filter(status=CheckIn.Status.CONFIRMED).count()
+    if account is None:
+        account = contract_account(contract)
     if confirmed >= contract.sessions and account.credits_posted == account.debits_posted:
         contract.status = Contract.Status.COMPLETED
         contract.save(update_fields=["status"])
@@ -529,8 +546,22 @@ def record_check_in(
     require_login(by, "record a check-in")
 
     def work() -> CheckIn:
-        existing = next(iter(CheckIn.objects.filter(key=key).order_by()[:1]), None)
-        if existing is not None:
+        locked = (
+            Contract.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("merchant", "consumer")
+            .get(pk=contract.pk)
+        )
+        # One read under the contract lock: this key (idempotency; a twin raced ahead is
+        # seen here) and the contract's live sessions.
+        seen = list(
+            CheckIn.objects.filter(
+                Q(key=key) | Q(contract_id=locked.pk, status__in=LIVE_CHECK_IN_STATUSES)
+            )
+            .order_by()
+            .values_list("key", "number", "status")
+        )
+        if any(found_key == key for found_key, _number, _status in seen):
+            existing = CheckIn.objects.order_by().get(key=key)
             same_request(
                 "check-in",
                 key,
@@ -541,11 +572,6 @@ def record_check_in(
                 ],
             )
             return existing
-        locked = (
-            Contract.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("merchant", "consumer")
-            .get(pk=contract.pk)
-        )
         if is_consumer_of(by, locked):
             recorded_by = CheckIn.RecordedBy.CONSUMER
         elif is_staff_of(by, locked.merchant):
@@ -559,17 +585,20 @@ def record_check_in(
         _require_releasable(locked)
         # The lowest session number not in use: a disputed session is used again, so the
         # releases still add up to the price exactly.
-        live = set(
-            locked.check_ins.filter(status__in=["confirmed", "awaiting"]).values_list(
-                "number", flat=True
-            )
-        )
+        live = {number for _key, number, _status in seen}
+        confirmed = sum(1 for _key, _number, status in seen if status == CheckIn.Status.CONFIRMED)
         number = 1
         while number in live:
             number += 1
         units = _units(locked)
-        account, receivable = _release_accounts(locked)
+        # A membership's check-in moves no money (it releases by days used at settlement):
+        # it locks no account.
+        if locked.product_type == Contract.ProductType.MEMBERSHIP:
+            account = receivable = None
+        else:
+            account, receivable = _release_accounts(locked)
         if locked.product_type == Contract.ProductType.STORED_VALUE and units is None:
+            assert account is not None
             release = check_fen("amount_fen", amount_fen)
             if release > account.available_fen:
                 raise ConflictError(
@@ -600,6 +629,7 @@ def record_check_in(
             status = CheckIn.Status.AWAITING
             confirm_by = moment + timedelta(hours=confirm_hours())
         if release > 0:
+            assert account is not None and receivable is not None
             transfer = create_transfer(
                 TransferSpec(
                     key=f"{key}:release",
@@ -613,6 +643,8 @@ def record_check_in(
                 ),
                 now=moment,
                 known_new=True,  # the check-in key was just found unused
+                locked={account.pk: account, receivable.pk: receivable},
+                savepoint=False,  # run_atomic's transaction (or savepoint) fails with it
             )
         check_in = CheckIn.objects.create(
             contract=locked,
@@ -646,7 +678,7 @@ def record_check_in(
             contract=locked,
         )
         if status == CheckIn.Status.CONFIRMED and number == units:
-            _complete_if_used(locked)
+            _complete_if_used(locked, confirmed=confirmed + 1, account=account)
         return check_in
 
     return run_atomic(work)
@@ -666,14 +698,15 @@ def _activate(contract: Contract, moment: datetime) -> None:
 
 
 def _release_accounts(contract: Contract) -> tuple[Account, Account]:
-    """The contract's account and its merchant's receivable, in one query."""
-    code = f"merchant:{contract.merchant_id}:receivable"
-    found = {
-        a.code: a
-        for a in Account.objects.filter(Q(contract_id=contract.pk) | Q(code=code)).order_by()
-    }
-    held = found.get(f"contract:{contract.pk}:held") or contract_account(contract)
-    return held, found.get(code) or _receivable(contract.merchant)
+    """The contract's account and its merchant's receivable, locked in ascending id order
+    in one query (created first if missing)."""
+    codes = (f"contract:{contract.pk}:held", f"merchant:{contract.merchant_id}:receivable")
+    found = lock_accounts(codes)
+    if len(found) < len(codes):
+        contract_account(contract)
+        _receivable(contract.merchant)
+        found = lock_accounts(codes)
+    return found[codes[0]], found[codes[1]]
 
 
 def _receivable(merchant: Merchant) -> Account:
