@@ -1006,8 +1006,16 @@ def _claim_fen(contract: Contract, on: date, balance_fen: int) -> int:
         )
         return min(balance_fen, owed)
     if contract.sessions is not None:
-        used = contract.check_ins.filter(status=CheckIn.Status.CONFIRMED).count()
-        return money.unconsumed_fen(contract.price_fen, contract.sessions, used)
+        # Each release is the amount of its own session number (cumulative floor), so after
+        # a disputed middle session the sessions used are not 1..k: sum their releases.
+        numbers = contract.check_ins.filter(status=CheckIn.Status.CONFIRMED).values_list(
+            "number", flat=True
+        )
+        released = sum(
+            money.unit_release_fen(contract.price_fen, contract.sessions, number)
+            for number in numbers
+        )
+        return min(balance_fen, contract.price_fen - released)
     return balance_fen
 
 

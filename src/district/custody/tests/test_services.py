@@ -644,3 +644,46 @@ def test_a_repeated_spend_with_another_amount_is_a_conflict(core_cast: dict[str,
         )
     assert caught.value.field == "amount_fen"
     assert services.contract_position(card).released_fen == 300
+
+
+def test_a_closure_after_a_disputed_middle_session_refunds_exactly_what_is_held(
+    core_cast: dict[str, Any],
+) -> None:
+    # Sessions 1 and 3 used, session 2 disputed: the releases are those of numbers 1 and 3,
+    # not of "two sessions", so the claim must be the price less those two releases
+    # (282,433 fen over 3 sessions: 94,144 + 94,145 released, 94,144 held).
+    contract = services.sign_contract(
+        key="odd-pack",
+        merchant=core_cast["gym"],
+        consumer=core_cast["bob_c"],
+        product_type="class_pack",
+        price_fen=282_433,
+        sessions=3,
+        starts_on=T0.date(),
+        by=core_cast["bob"],
+        now=T0,
+    )
+    bob, staff = core_cast["bob"], core_cast["gymstaff"]
+    services.record_check_in(key="s1", contract=contract, by=bob, now=T0 + timedelta(hours=1))
+    awaiting = services.record_check_in(
+        key="s2", contract=contract, by=staff, now=T0 + timedelta(hours=2)
+    )
+    services.record_check_in(key="s3", contract=contract, by=bob, now=T0 + timedelta(hours=3))
+    services.dispute_check_in(
+        check_in=awaiting, by=bob, reason="not there", now=T0 + timedelta(hours=4)
+    )
+    closure = services.close_merchant(
+        key="close-odd",
+        merchant=core_cast["gym"],
+        by=core_cast["regulator"],
+        reason="停业",
+        now=T0 + timedelta(days=2),
+    )
+    rows = {r.contract_id: r for r in services.closure_refunds(closure)}
+    assert rows[contract.pk].amount_fen == 94_144
+    position = services.contract_position(contract)
+    assert position.released_fen == 94_144 + 94_145
+    assert position.price_fen == position.released_fen + position.refunded_fen
+    assert position.remaining_fen == 0
+    assert closure.shortfall_fen == 0
+    assert services.account_balances_check() == []

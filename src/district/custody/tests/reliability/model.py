@@ -224,6 +224,7 @@ class Model:
         )
         if not decision.eligible:
             raise Refused("InputError", decision.reason)
+        self._void_awaiting(contract)  # as the service: unconfirmed staff entries are voided
         self._refund(contract, c.price_fen, at)
         c.status = "refunded"
 
@@ -239,7 +240,8 @@ class Model:
 
     def _claim(self, contract: int) -> int:
         c = self.contracts[contract]
-        return money.unconsumed_fen(c.price_fen, c.sessions, self.confirmed_count(contract))
+        released = sum(x.release_fen for x in self.live(contract) if x.status == "confirmed")
+        return c.price_fen - released
 
     def open_dispute(self, pk: int, contract: int) -> None:
         c = self.contracts[contract]
