@@ -444,6 +444,16 @@ def _diagnose(scan: _Scan, b: int) -> Problem:
             line=1,
             seq=0,
         )
+    if b + 1 < count and bytes(scan.prevs[(b + 1) * HASH_SIZE : (b + 2) * HASH_SIZE]) != hash_b:
+        # Both of entry b's links are broken: its own prev was changed (a change in entry
+        # b - 1 would break only the link into b).
+        return Problem(
+            "altered",
+            f"Entry seq {seq_b} (line {line}) was altered: its prev no longer names line {b}, "
+            f"and line {line + 1} no longer names it",
+            line=line,
+            seq=seq_b,
+        )
     return Problem(
         "altered",
         f"Entry seq {b - 1} (line {b}) was altered: its hash no longer matches the prev that "

@@ -643,6 +643,13 @@ def alter(lines: list[bytes]) -> list[bytes]:
     return lines
 
 
+def alter_prev(lines: list[bytes]) -> list[bytes]:
+    at = lines[17].index(b'"prev":"') + 8
+    digit = b"0" if lines[17][at : at + 1] != b"0" else b"1"
+    lines[17] = lines[17][:at] + digit + lines[17][at + 1 :]
+    return lines
+
+
 def alter_last(lines: list[bytes]) -> list[bytes]:
     lines[39] = lines[39].replace(b"30000", b"30100")
     return lines
@@ -693,6 +700,7 @@ def truncate(lines: list[bytes]) -> list[bytes]:
     ("change", "kind", "line", "seq"),
     [
         (alter, "altered", 18, 17),
+        (alter_prev, "altered", 18, 17),
         (alter_last, "rewritten", 26, 25),
         (delete, "removed", 13, 12),
         (delete_first, "removed", 1, 0),
