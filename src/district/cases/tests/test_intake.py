@@ -179,7 +179,9 @@ def test_bad_photos_are_refused_and_leave_no_file(report, content, name, words):
     assert photo_files() == files
 
 
-def test_a_failure_after_the_photo_is_written_removes_it(report, monkeypatch):
+def test_a_failure_after_the_photo_is_written_removes_it(report, monkeypatch, settings, tmp_path):
+    # A media folder of its own: other xdist workers write photos into the shared one.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     files = photo_files()
 
     def boom(*args, **kwargs):
