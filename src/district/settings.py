@@ -189,6 +189,9 @@ else:
         f"DATABASE_URL uses {_db['ENGINE']}; district supports SQLite and PostgreSQL."
     )
 DATABASES = {"default": _db}
+# The custody ledger's hot path prepares its statements on PostgreSQL (district.custody.
+# ledger.sql); turn off behind a transaction-mode connection pooler that cannot keep them.
+DATABASE_PREPARED_STATEMENTS = env_bool("DISTRICT_DB_PREPARED", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- security ---------------------------------------------------------------------------

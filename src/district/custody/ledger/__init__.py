@@ -6,14 +6,19 @@ of the reliability suite (:mod:`.crash`).
 Services (:mod:`district.custody.services`) are its only callers outside tests.
 """
 
+from . import sql
 from .crash import POINTS as CRASHPOINTS
 from .crash import crashpoint, reset_crashpoints
 from .records import (
     append_event,
     append_events,
     chain_problems,
+    chain_records,
     consistency_proof,
+    ensure_head,
     export,
+    head_state_sql,
+    head_update_values,
     journal_size,
     latest_tree_head,
     merkle_tree,
@@ -39,7 +44,9 @@ from .transfers import (
     open_contract_account,
     pending_state,
     post_pending,
+    prepare_transfer,
     refunds_payable,
+    totals_sql,
     void_pending,
 )
 
@@ -51,14 +58,18 @@ __all__ = [
     "append_events",
     "atomic_with_retry",
     "chain_problems",
+    "chain_records",
     "consistency_proof",
     "contract_account",
     "crashpoint",
     "create_transfer",
     "create_transfers",
     "custody_bank",
+    "ensure_head",
     "export",
     "fees_account",
+    "head_state_sql",
+    "head_update_values",
     "is_retryable",
     "journal_size",
     "latest_tree_head",
@@ -69,6 +80,7 @@ __all__ = [
     "open_contract_account",
     "pending_state",
     "post_pending",
+    "prepare_transfer",
     "public_key_pem",
     "receipts_for_records",
     "refunds_payable",
@@ -78,6 +90,8 @@ __all__ = [
     "sign_tree_head",
     "signing_key",
     "signing_key_path",
+    "sql",
+    "totals_sql",
     "tree_heads",
     "void_pending",
 ]

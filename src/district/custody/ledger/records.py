@@ -116,7 +116,35 @@ def append_events(
     and one head UPDATE for all of them); returns the rows."""
     moment = now or timezone.now()
     head = _head_for_update()
-    size, last_hash = int(head.size), bytes(head.last_hash)
+    records = chain_records(
+        events,
+        size=int(head.size),
+        last_hash=bytes(head.last_hash),
+        moment=moment,
+        contract=contract,
+        merchant=merchant,
+    )
+    if len(records) == 1:
+        records[0].save(force_insert=True)
+    else:
+        JournalRecord.objects.bulk_create(records)
+    JournalHead.objects.filter(pk=1).update(**head_update_values(records))
+    crashpoint("journal.after_append")
+    return records
+
+
+def chain_records(
+    events: Sequence[Mapping[str, Any]],
+    *,
+    size: int,
+    last_hash: bytes,
+    moment: datetime,
+    contract: Contract | None = None,
+    merchant: Merchant | None = None,
+) -> list[JournalRecord]:
+    """The unsaved rows of ``events`` appended, in order, to a journal of ``size`` entries
+    whose last hash is ``last_hash`` (read under the journal head's lock). The caller saves
+    them and moves the head to the last one (:func:`head_update_values`)."""
     owner = merchant or (contract.merchant if contract is not None else None)
     records = []
     for event in events:
@@ -133,13 +161,25 @@ def append_events(
             )
         )
         size, last_hash = entry.seq + 1, entry.hash
-    if len(records) == 1:
-        records[0].save(force_insert=True)
-    else:
-        JournalRecord.objects.bulk_create(records)
-    JournalHead.objects.filter(pk=1).update(size=size, last_hash=last_hash)
-    crashpoint("journal.after_append")
     return records
+
+
+def head_update_values(records: Sequence[JournalRecord]) -> dict[str, Any]:
+    """The journal head's fields after ``records`` (the last appended)."""
+    last = records[-1]
+    return {"size": last.seq + 1, "last_hash": last.entry_hash}
+
+
+def head_state_sql(*, lock: str) -> str:
+    """The journal head's size and last hash, as the first two columns of a SELECT."""
+    return f"SELECT size, last_hash FROM {JournalHead._meta.db_table} WHERE id = 1{lock}"
+
+
+def ensure_head() -> None:
+    """Create the journal head row if the database has none yet (a fresh journal)."""
+    if not JournalHead.objects.filter(pk=1).exists():
+        with transaction.atomic():
+            JournalHead.objects.get_or_create(pk=1, defaults={"last_hash": journal.GENESIS_PREV})
 
 
 # --- the tree ----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ business event belongs in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -274,8 +274,8 @@ def _limit_problem(account: Account) -> str | None:
 TOTALS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
 
 
-def _write_totals(accounts: list[Account]) -> None:
-    """Store the new totals of the locked accounts in one UPDATE.
+def totals_sql(accounts: Sequence[Account]) -> tuple[str, list[int]]:
+    """The one UPDATE that stores the new totals of the locked ``accounts``.
 
     Plain SQL: this runs once per transfer, and compiling the ORM's ``Case``/``When`` form
     cost more than the statement itself. The CHECK constraints on the row still apply.
@@ -286,21 +286,75 @@ def _write_totals(accounts: list[Account]) -> None:
         assignments = ", ".join(f"{name} = %s" for name in TOTALS)
         params: list[int] = [getattr(account, name) for name in TOTALS]
         params.append(account.pk)
-        sql = f"UPDATE {table} SET {assignments} WHERE id = %s"
-    else:
-        whens = " ".join("WHEN %s THEN %s" for _account in accounts)
-        assignments = ", ".join(f"{name} = CASE id {whens} END" for name in TOTALS)
-        params = [
-            value
-            for name in TOTALS
-            for account in accounts
-            for value in (account.pk, getattr(account, name))
-        ]
-        params += [account.pk for account in accounts]
-        marks = ", ".join("%s" for _account in accounts)
-        sql = f"UPDATE {table} SET {assignments} WHERE id IN ({marks})"
+        return f"UPDATE {table} SET {assignments} WHERE id = %s", params
+    whens = " ".join("WHEN %s THEN %s" for _account in accounts)
+    assignments = ", ".join(f"{name} = CASE id {whens} END" for name in TOTALS)
+    params = [
+        value
+        for name in TOTALS
+        for account in accounts
+        for value in (account.pk, getattr(account, name))
+    ]
+    params += [account.pk for account in accounts]
+    marks = ", ".join("%s" for _account in accounts)
+    return f"UPDATE {table} SET {assignments} WHERE id IN ({marks})", params
+
+
+def _write_totals(accounts: list[Account]) -> None:
+    sql, params = totals_sql(accounts)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _refuse_over_limit(key: str, amount: int, accounts: Sequence[Account]) -> None:
+    """Raise when a balance flag of ``accounts`` (totals already moved) would break."""
+    for account in accounts:
+        problem = _limit_problem(account)
+        if problem is not None:
+            raise ConflictError(
+                f"Transfer {key!r} of {amount} fen refused: {problem}",
+                field="amount_fen",
+                value=amount,
+                fix="Nothing in the batch was applied; check the balance first.",
+            )
+
+
+def prepare_transfer(spec: TransferSpec, *, now: datetime, batch: str = "") -> Transfer:
+    """A new posted or pending transfer between ``spec.debit`` and ``spec.credit``, which
+    the caller has locked (read under the lock) in this transaction and whose key it knows
+    to be unused: the balance flags are checked, the accounts' totals moved in place, and
+    the unsaved row returned. The caller writes the row and :func:`totals_sql` in the same
+    transaction (:func:`create_transfers` does both for a batch)."""
+    _check_spec(spec, 0)
+    if spec.kind not in (Transfer.Kind.POSTED, Transfer.Kind.PENDING):
+        raise InputError(
+            f"prepare_transfer takes a posted or pending transfer, not {spec.kind}",
+            field="kind",
+            value=spec.kind,
+        )
+    assert spec.debit is not None and spec.credit is not None and spec.amount_fen is not None
+    debit, credit, amount = spec.debit, spec.credit, spec.amount_fen
+    if spec.kind == Transfer.Kind.PENDING:
+        debit.debits_pending += amount
+        credit.credits_pending += amount
+    else:
+        debit.debits_posted += amount
+        credit.credits_posted += amount
+    _refuse_over_limit(spec.key, amount, (debit, credit))
+    return Transfer(
+        key=spec.key,
+        ledger=debit.ledger,
+        kind=spec.kind,
+        debit_account=debit,
+        credit_account=credit,
+        amount_fen=amount,
+        code=spec.code,
+        reference=spec.reference,
+        batch=batch,
+        contract=spec.contract,
+        merchant=spec.merchant,
+        created_at=now,
+    )
 
 
 def create_transfers(
@@ -381,6 +435,7 @@ def create_transfers(
             }
         resolved_in_batch: set[int] = set()
         rows: list[Transfer] = []
+        batch_name = batch or (specs[0].key if len(specs) > 1 else "")
         for spec in specs:
             pending = pendings.get(spec.key)
             if pending is not None:
@@ -418,24 +473,14 @@ def create_transfers(
                     amount = pending.amount_fen
             else:
                 assert spec.debit is not None and spec.credit is not None
-                assert spec.amount_fen is not None
                 debit, credit = accounts[spec.debit.pk], accounts[spec.credit.pk]
-                amount = spec.amount_fen
-                if spec.kind == Transfer.Kind.PENDING:
-                    debit.debits_pending += amount
-                    credit.credits_pending += amount
-                else:
-                    debit.debits_posted += amount
-                    credit.credits_posted += amount
-            for account in (debit, credit):
-                problem = _limit_problem(account)
-                if problem is not None:
-                    raise ConflictError(
-                        f"Transfer {spec.key!r} of {amount} fen refused: {problem}",
-                        field="amount_fen",
-                        value=amount,
-                        fix="Nothing in the batch was applied; check the balance first.",
+                rows.append(
+                    prepare_transfer(
+                        replace(spec, debit=debit, credit=credit), now=moment, batch=batch_name
                     )
+                )
+                continue
+            _refuse_over_limit(spec.key, amount, (debit, credit))
             rows.append(
                 Transfer(
                     key=spec.key,
@@ -447,7 +492,7 @@ def create_transfers(
                     pending_of=pending,
                     code=spec.code,
                     reference=spec.reference,
-                    batch=batch or (specs[0].key if len(specs) > 1 else ""),
+                    batch=batch_name,
                     contract=spec.contract or (pending.contract if pending else None),
                     merchant=spec.merchant or (pending.merchant if pending else None),
                     created_at=moment,

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db import connection
+from django.db.models import Sum
 
 from district.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from district.custody import money, rules
@@ -31,16 +32,23 @@ from district.custody.ledger import (
     TransferSpec,
     append_event,
     append_events,
+    chain_records,
     contract_account,
+    crashpoint,
     create_transfer,
     create_transfers,
     custody_bank,
-    lock_accounts,
+    ensure_head,
+    head_state_sql,
+    head_update_values,
     locked_custody_bank,
     open_contract_account,
     post_pending,
+    prepare_transfer,
     refunds_payable,
     run_atomic,
+    sql,
+    totals_sql,
     void_pending,
 )
 from district.custody.models import (
@@ -50,6 +58,7 @@ from district.custody.models import (
     Consumer,
     Contract,
     Dispute,
+    JournalHead,
     Merchant,
     Refund,
     Transfer,
@@ -520,9 +529,20 @@ def _complete_if_used(
         confirmed = contract.check_ins.filter(status=CheckIn.Status.CONFIRMED).count()
     if account is None:
         account = contract_account(contract)
-    if confirmed >= contract.sessions and account.credits_posted == account.debits_posted:
+    if _is_used_up(contract, confirmed=confirmed, account=account):
         contract.status = Contract.Status.COMPLETED
         contract.save(update_fields=["status"])
+
+
+def _is_used_up(contract: Contract, *, confirmed: int, account: Account) -> bool:
+    """Whether an active contract has every session confirmed and all its money released
+    (``account``: its account, locked, with current totals)."""
+    return (
+        contract.sessions is not None
+        and contract.status == Contract.Status.ACTIVE
+        and confirmed >= contract.sessions
+        and account.credits_posted == account.debits_posted
+    )
 
 
 def record_check_in(
@@ -546,20 +566,12 @@ def record_check_in(
     require_login(by, "record a check-in")
 
     def work() -> CheckIn:
-        locked = (
-            Contract.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("merchant", "consumer")
-            .get(pk=contract.pk)
-        )
-        # One read under the contract lock: this key (idempotency; a twin raced ahead is
-        # seen here) and the contract's live sessions.
-        seen = list(
-            CheckIn.objects.filter(
-                Q(key=key) | Q(contract_id=locked.pk, status__in=LIVE_CHECK_IN_STATUSES)
-            )
-            .order_by()
-            .values_list("key", "number", "status")
-        )
+        # Three statements before COMMIT (see docs/custody.md, Performance): the contract
+        # and both accounts locked in one query, in that order; the journal head locked
+        # with one read of this key (idempotency: a twin raced ahead is seen here) and of
+        # the contract's live sessions; and every write in one statement.
+        locked, account, receivable = _lock_for_check_in(contract)
+        size, last_hash, seen = _head_and_check_ins(key, locked.pk)
         if any(found_key == key for found_key, _number, _status in seen):
             existing = CheckIn.objects.order_by().get(key=key)
             same_request(
@@ -591,14 +603,7 @@ def record_check_in(
         while number in live:
             number += 1
         units = _units(locked)
-        # A membership's check-in moves no money (it releases by days used at settlement):
-        # it locks no account.
-        if locked.product_type == Contract.ProductType.MEMBERSHIP:
-            account = receivable = None
-        else:
-            account, receivable = _release_accounts(locked)
         if locked.product_type == Contract.ProductType.STORED_VALUE and units is None:
-            assert account is not None
             release = check_fen("amount_fen", amount_fen)
             if release > account.available_fen:
                 raise ConflictError(
@@ -620,6 +625,8 @@ def record_check_in(
                     field="contract",
                     value=locked.number,
                 )
+            # A membership's check-in moves no money (it releases by days used at
+            # settlement).
             release = money.unit_release_fen(locked.price_fen, units, number) if units else 0
         transfer = None
         confirm_by = None
@@ -628,9 +635,9 @@ def record_check_in(
         else:
             status = CheckIn.Status.AWAITING
             confirm_by = moment + timedelta(hours=confirm_hours())
+        parts = []
         if release > 0:
-            assert account is not None and receivable is not None
-            transfer = create_transfer(
+            transfer = prepare_transfer(
                 TransferSpec(
                     key=f"{key}:release",
                     code="release",
@@ -642,11 +649,10 @@ def record_check_in(
                     merchant=locked.merchant,
                 ),
                 now=moment,
-                known_new=True,  # the check-in key was just found unused
-                locked={account.pk: account, receivable.pk: receivable},
-                savepoint=False,  # run_atomic's transaction (or savepoint) fails with it
             )
-        check_in = CheckIn.objects.create(
+            ordered = sorted((account, receivable), key=lambda row: row.pk)
+            parts += [sql.Part("acc", *totals_sql(ordered)), sql.insert("tr", transfer)]
+        check_in = CheckIn(
             contract=locked,
             number=number,
             recorded_by=recorded_by,
@@ -655,58 +661,143 @@ def record_check_in(
             confirm_by=confirm_by,
             resolved_at=moment if status == CheckIn.Status.CONFIRMED else None,
             release_fen=release,
-            transfer=transfer,
             recorded_user=by,
             key=key,
         )
+        parts.append(sql.insert("ci", check_in, refs={"transfer_id": "tr"} if transfer else None))
+        changed: dict[str, Any] = {}
         if status == CheckIn.Status.CONFIRMED:
-            _activate(locked, moment)
-        append_event(
-            {
-                "type": "check_in",
-                "contract": locked.number,
-                "number": number,
-                "recorded_by": recorded_by,
-                "status": status,
-                "release_fen": release,
-                "transfer": transfer.key if transfer else None,
-                "pending": status == CheckIn.Status.AWAITING,
-                "confirm_by": confirm_by.isoformat() if confirm_by else None,
-                "by": user_ref(by),
-            },
-            now=moment,
+            changed |= _activation(locked, moment)
+            if number == units and _is_used_up(locked, confirmed=confirmed + 1, account=account):
+                locked.status = changed["status"] = Contract.Status.COMPLETED
+        if changed:
+            parts.append(sql.update("co", Contract, locked.pk, changed))
+        records = chain_records(
+            [
+                {
+                    "type": "check_in",
+                    "contract": locked.number,
+                    "number": number,
+                    "recorded_by": recorded_by,
+                    "status": status,
+                    "release_fen": release,
+                    "transfer": transfer.key if transfer else None,
+                    "pending": status == CheckIn.Status.AWAITING,
+                    "confirm_by": confirm_by.isoformat() if confirm_by else None,
+                    "by": user_ref(by),
+                }
+            ],
+            size=size,
+            last_hash=last_hash,
+            moment=moment,
             contract=locked,
         )
-        if status == CheckIn.Status.CONFIRMED and number == units:
-            _complete_if_used(locked, confirmed=confirmed + 1, account=account)
+        parts += [
+            sql.insert("jr", records[0]),
+            sql.update("hd", JournalHead, 1, head_update_values(records)),
+        ]
+        crashpoint("transfer.before_apply")
+        sql.write_together(parts)
+        crashpoint("transfer.after_apply")
+        crashpoint("journal.after_append")
+        check_in.transfer = transfer
         return check_in
 
     return run_atomic(work)
 
 
-def _activate(contract: Contract, moment: datetime) -> None:
-    """The first confirmed session activates the contract and ends its cooling-off right.
+@functools.cache
+def _check_in_lock_sql(vendor: str) -> str:
+    del vendor  # the cache key: the lock clause depends on the database
+    return (
+        f"SELECT {sql.columns(Contract, 'c')}, {sql.columns(Merchant, 'm')}, "
+        f"{sql.columns(Consumer, 'u')}, {sql.columns(Account, 'a')} "
+        f"FROM {sql.table(Contract)} c "
+        f"JOIN {sql.table(Merchant)} m ON m.id = c.merchant_id "
+        f"JOIN {sql.table(Consumer)} u ON u.id = c.consumer_id "
+        f"JOIN {sql.table(Account)} a ON a.code IN (%s, %s) "
+        f"WHERE c.id = %s ORDER BY a.id{sql.lock_clause('c', 'a')}"
+    )
+
+
+def _lock_for_check_in(contract: Contract) -> tuple[Contract, Account, Account]:
+    """The contract (with its merchant and consumer), then its account and its merchant's
+    receivable in ascending id order, locked in one query (the accounts created first if
+    missing)."""
+    codes = (f"contract:{contract.pk}:held", f"merchant:{contract.merchant_id}:receivable")
+    query = _check_in_lock_sql(connection.vendor)
+    for attempt in (1, 2):
+        with sql.cursor() as cursor:
+            cursor.execute(query, [*codes, contract.pk])
+            rows = cursor.fetchall()
+        if len(rows) == 2 or attempt == 2:
+            break
+        if not Contract.objects.filter(pk=contract.pk).exists():
+            raise NotFoundError(
+                f"There is no contract {contract.number}", field="contract", value=contract.pk
+            )
+        contract_account(contract)
+        _receivable(Merchant.objects.get(pk=contract.merchant_id))
+    if len(rows) != 2:
+        raise NotFoundError(
+            f"The accounts of contract {contract.number} cannot be found or created",
+            field="contract",
+            value=contract.pk,
+        )
+    tables = (Contract, Merchant, Consumer, Account)
+    locked, merchant, consumer, first = sql.read_models(rows[0], *tables)
+    (second,) = sql.read_models(rows[1], *tables, skip=3)
+    assert isinstance(locked, Contract)
+    assert isinstance(first, Account) and isinstance(second, Account)
+    accounts = {first.code: first, second.code: second}
+    locked.merchant = merchant  # type: ignore[assignment]
+    locked.consumer = consumer  # type: ignore[assignment]
+    return locked, accounts[codes[0]], accounts[codes[1]]
+
+
+def _head_and_check_ins(
+    key: str, contract_pk: int
+) -> tuple[int, bytes, list[tuple[str, int, str]]]:
+    """The journal head (locked: the last lock a write takes) with this key's check-in and
+    the contract's live ones, ``(key, number, status)``."""
+    query = (
+        f"WITH h AS ({head_state_sql(lock=sql.lock_clause())}) "
+        "SELECT h.size, h.last_hash, k.key, k.number, k.status "
+        f"FROM h LEFT JOIN {sql.table(CheckIn)} k "
+        "ON (k.key = %s OR (k.contract_id = %s AND k.status IN (%s, %s)))"
+    )
+    for _attempt in (1, 2):
+        with sql.cursor() as cursor:
+            cursor.execute(query, [key, contract_pk, *LIVE_CHECK_IN_STATUSES])
+            rows = cursor.fetchall()
+        if rows:
+            break
+        ensure_head()
+    size, last_hash = int(rows[0][0]), bytes(rows[0][1])
+    seen = [(row[2], row[3], row[4]) for row in rows if row[2] is not None]
+    return size, last_hash, seen
+
+
+def _activation(contract: Contract, moment: datetime) -> dict[str, Any]:
+    """The first confirmed session activates the contract and ends its cooling-off right:
+    the changed fields, set on ``contract`` (not saved); empty when already activated.
 
     A session the merchant recorded counts only once confirmed (by the consumer or by the
     dispute window passing): an unconfirmed entry cannot take the right away.
     """
-    if contract.activated_at is None:
-        contract.activated_at = moment
-        if contract.status == Contract.Status.HELD:
-            contract.status = Contract.Status.ACTIVE
-        contract.save(update_fields=["activated_at", "status"])
+    if contract.activated_at is not None:
+        return {}
+    contract.activated_at = moment
+    if contract.status == Contract.Status.HELD:
+        contract.status = Contract.Status.ACTIVE
+    return {"activated_at": contract.activated_at, "status": contract.status}
 
 
-def _release_accounts(contract: Contract) -> tuple[Account, Account]:
-    """The contract's account and its merchant's receivable, locked in ascending id order
-    in one query (created first if missing)."""
-    codes = (f"contract:{contract.pk}:held", f"merchant:{contract.merchant_id}:receivable")
-    found = lock_accounts(codes)
-    if len(found) < len(codes):
-        contract_account(contract)
-        _receivable(contract.merchant)
-        found = lock_accounts(codes)
-    return found[codes[0]], found[codes[1]]
+def _activate(contract: Contract, moment: datetime) -> None:
+    """:func:`_activation`, saved."""
+    changed = _activation(contract, moment)
+    if changed:
+        contract.save(update_fields=list(changed))
 
 
 def _receivable(merchant: Merchant) -> Account:

@@ -1,0 +1,229 @@
+"""Plain SQL for the ledger's hot path: rows read into model instances, row locks, and
+several writes sent as one statement.
+
+A check-in is the platform's most frequent write. Through the ORM it cost about ten times
+the database's own work (query compilation and model machinery, measured in
+``benchmarks/custody.py --profile``), and one round-trip per write. This module keeps the
+same tables, constraints and model instances, with three tools:
+
+- :func:`read_models` turns a plain ``SELECT`` row into model instances, with the same
+  value conversions the ORM applies (SQLite's text dates, booleans);
+- :func:`lock_clause` is ``FOR NO KEY UPDATE OF …`` on PostgreSQL and nothing on SQLite,
+  where the write transaction already holds the database's write lock from ``BEGIN``;
+- :func:`write_together` runs a list of INSERTs and UPDATEs. On PostgreSQL they go as
+  **one** statement, a ``WITH`` of data-modifying parts; a part may use the id another part
+  inserted (``{name}`` in its SQL). Elsewhere the parts run one after the other with the
+  same result. Constraints (UNIQUE keys, CHECKs on the balances) apply as for any write,
+  and a failure of any part fails the whole statement.
+- :func:`cursor` gives, on PostgreSQL, a cursor whose statements are **prepared** once per
+  connection (server-side parameters): the hot path's statements are the same text every
+  time, and planning them cost more than running them. Django leaves prepared statements
+  off for the sake of transaction-mode connection poolers (PgBouncer before 1.21); set
+  ``DISTRICT_DB_PREPARED=false`` behind such a pooler.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+
+M = TypeVar("M", bound=models.Model)
+Converter = Callable[[Any, Any, Any], Any]
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@functools.lru_cache(maxsize=256)
+def _numbered(query: str) -> str:
+    """``%s`` placeholders as PostgreSQL's ``$1, $2, …`` (our hot-path SQL has no other
+    ``%``). psycopg would re-parse a statement of more than 50 parameters on every call."""
+    pieces = query.split("%s")
+    return "".join(
+        piece + (f"${number}" if number < len(pieces) else "")
+        for number, piece in enumerate(pieces, start=1)
+    )
+
+
+@functools.cache
+def _preparing_class() -> type:
+    import psycopg
+
+    class PreparingCursor(psycopg.RawCursor):
+        """Native placeholders, server-side parameters, every statement prepared once per
+        connection (psycopg keeps the cache)."""
+
+        def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+            options.setdefault("prepare", True)
+            return super().execute(_numbered(query), params, **options)
+
+    return PreparingCursor
+
+
+def cursor() -> Any:
+    """A cursor for the hot path: prepared statements on PostgreSQL (see the module
+    docstring), Django's own cursor elsewhere. Django's query log and execute wrappers
+    see its statements as any other."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql" or not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+        return db.cursor()
+    db.ensure_connection()
+    psycopg_connection = db.connection
+    if psycopg_connection.prepare_threshold is None:
+        # Django sets None (never prepare). Only explicit ``prepare=True`` prepares now:
+        # Django's own cursors bind on the client side and never prepare.
+        psycopg_connection.prepare_threshold = 2**31 - 1
+    raw = _preparing_class()(psycopg_connection)
+    return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
+
+
+def lock_clause(*aliases: str) -> str:
+    """``FOR NO KEY UPDATE OF <aliases>`` on PostgreSQL, empty elsewhere (SQLite locks the
+    whole database for writing at ``BEGIN IMMEDIATE``)."""
+    if not is_postgresql():
+        return ""
+    return " FOR NO KEY UPDATE OF " + ", ".join(aliases) if aliases else " FOR NO KEY UPDATE"
+
+
+def table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def columns(model: type[models.Model], alias: str) -> str:
+    """The model's concrete columns, in field order, prefixed by ``alias``."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+@functools.cache
+def _converters(vendor: str, model: type[models.Model]) -> tuple[tuple[Converter, ...], ...]:
+    """Per concrete field, the converters the ORM applies to a value read from ``vendor``."""
+    del vendor  # part of the cache key: the converters depend on the backend
+    result = []
+    for field_ in model._meta.concrete_fields:
+        column = field_.get_col(model._meta.db_table)
+        result.append(
+            tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+        )
+    return tuple(result)
+
+
+def read_model(model: type[M], values: Sequence[Any]) -> M:
+    """A model instance from the values of :func:`columns`, converted as the ORM would."""
+    converted = []
+    for value, converters in zip(values, _converters(connection.vendor, model), strict=True):
+        for convert in converters:
+            value = convert(value, None, connection)
+        converted.append(value)
+    names = [f.attname for f in model._meta.concrete_fields]
+    return model.from_db(connection.alias, names, converted)
+
+
+def read_models(
+    row: Sequence[Any], *models_: type[models.Model], skip: int = 0
+) -> list[models.Model]:
+    """Split one row of ``columns(A, …), columns(B, …), …`` into instances of A, B, …;
+    ``skip`` leaves out the first ``skip`` models (already read from another row)."""
+    instances = []
+    start = 0
+    for position, model in enumerate(models_):
+        width = len(model._meta.concrete_fields)
+        if position >= skip:
+            instances.append(read_model(model, row[start : start + width]))
+        start += width
+    return instances
+
+
+@dataclass
+class Part:
+    """One write of :func:`write_together`: ``sql`` is an INSERT or UPDATE without
+    ``RETURNING``; ``{other}`` in it stands for the id the part named ``other`` wrote."""
+
+    name: str
+    sql: str
+    params: list[Any] = field(default_factory=list)
+    instance: models.Model | None = None
+
+
+@functools.cache
+def _insert_plan(
+    vendor: str, model: type[models.Model], refs: tuple[tuple[str, str], ...]
+) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
+    """The INSERT text of ``model`` (cached) and the fields whose values it takes."""
+    del vendor  # part of the cache key: quoting depends on the backend
+    by_attname = dict(refs)
+    quote = connection.ops.quote_name
+    names, values, fields = [], [], []
+    for field_ in model._meta.concrete_fields:
+        if field_.primary_key:
+            continue
+        names.append(quote(field_.column))
+        if field_.attname in by_attname:
+            values.append("{" + by_attname[field_.attname] + "}")
+        else:
+            values.append("%s")
+            fields.append(field_)
+    sql = f"INSERT INTO {table(model)} ({', '.join(names)}) VALUES ({', '.join(values)})"
+    return sql, tuple(fields)
+
+
+def insert(name: str, instance: models.Model, *, refs: Mapping[str, str] | None = None) -> Part:
+    """The INSERT of an unsaved ``instance`` (its primary key comes from the database);
+    ``refs`` maps a foreign-key attname to the part whose new id it takes."""
+    sql, fields = _insert_plan(
+        connection.vendor, type(instance), tuple(sorted((refs or {}).items()))
+    )
+    params = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    return Part(name, sql, params, instance)
+
+
+def update(name: str, model: type[models.Model], pk: Any, values: Mapping[str, Any]) -> Part:
+    """``UPDATE`` of the row ``pk``: ``values`` by field name, prepared as the ORM would."""
+    quote = connection.ops.quote_name
+    assignments, params = [], []
+    for field_name, value in values.items():
+        field_ = model._meta.get_field(field_name)
+        assert isinstance(field_, models.Field)
+        assignments.append(f"{quote(field_.column)} = %s")
+        params.append(field_.get_db_prep_save(value, connection))
+    params.append(pk)
+    sql = f"UPDATE {table(model)} SET {', '.join(assignments)} WHERE id = %s"
+    return Part(name, sql, params)
+
+
+def write_together(parts: Iterable[Part]) -> dict[str, int]:
+    """Run ``parts`` (one statement on PostgreSQL) and return each part's first new or
+    updated id; inserted instances get their primary key and count as saved."""
+    parts = list(parts)
+    if not parts:
+        return {}
+    ids: dict[str, int] = {}
+    with cursor() as cursor_:
+        if is_postgresql():
+            refs = {part.name: f"(SELECT id FROM {part.name} LIMIT 1)" for part in parts}
+            clauses = [f"{p.name} AS ({p.sql.format(**refs)} RETURNING id)" for p in parts]
+            outputs = ", ".join(refs[part.name] for part in parts)
+            cursor_.execute(
+                f"WITH {', '.join(clauses)} SELECT {outputs}",
+                [value for part in parts for value in part.params],
+            )
+            row = cursor_.fetchone()
+            ids = {part.name: value for part, value in zip(parts, row, strict=True)}
+        else:
+            for part in parts:
+                sql = part.sql.format(**{name: str(int(value)) for name, value in ids.items()})
+                cursor_.execute(f"{sql} RETURNING id", part.params)
+                found = cursor_.fetchall()
+                ids[part.name] = found[0][0] if found else None  # type: ignore[assignment]
+    for part in parts:
+        if part.instance is not None:
+            part.instance.pk = ids[part.name]
+            part.instance._state.adding = False
+            part.instance._state.db = connection.alias
+    return ids
