@@ -1,6 +1,6 @@
 """Prepaid custody in the browser, against the demo: the public page, a consumer's balance,
 receipts and a check-in confirmed, a merchant recording a check-in, the regulator's balances
-and warnings, the notary's journal status."""
+and warnings, the notary's journal status and settling one merchant."""
 
 from __future__ import annotations
 
@@ -109,6 +109,17 @@ def test_the_notary_sees_the_journal_status(page: Any, login: Any) -> None:
     assert page.locator("[data-testid=chain-check]").inner_text() == "完好"
     assert page.locator("[data-testid=ledger-check]").inner_text() == "完好"
     assert int(page.locator("[data-testid=journal-size]").inner_text()) > 0
+    # Settle one merchant from its row: the demo settled last month already, so the answer
+    # says so (or, for a merchant it did not settle, how much was paid).
+    assert page.locator("[data-testid=settle-by-merchant] tbody tr").count() >= 3
+    button = page.locator("[data-testid^=settle-merchant-]").first
+    assert button.inner_text() == "结算"
+    button.click()
+    page.wait_for_url("**/custody/notary/")
+    message = page.locator(".message").first
+    message.wait_for()
+    assert "结算" in message.inner_text() and "¥" in message.inner_text()
+    assert page.locator("[data-testid=settlements] tbody tr").count() >= 1
     page.click("text=银行对账单与对账")
     page.wait_for_url("**/custody/notary/statements/")
     assert page.locator("h1").inner_text() == "银行对账单"
