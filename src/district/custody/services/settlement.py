@@ -340,16 +340,20 @@ def close_merchant(
     require_permission(by, "custody.add_closure", "close a merchant")
     text = (reason or "").strip()
     if not text:
-        raise InputError("Give the reason for the closure", field="reason", fix="Write a reason.")
+        raise InputError(
+            "请说明闭店处置的理由。Give the reason for the closure",
+            field="reason",
+            fix="请填写理由。Write a reason.",
+        )
 
     def work() -> Closure:
         existing = Closure.objects.filter(key=key).first()
         if existing is not None:
             if existing.merchant_id != merchant.pk:
                 raise ConflictError(
-                    f"The key {key!r} closed another merchant",
+                    f"幂等键 {key!r} 已用于关闭另一家商户。The key {key!r} closed another merchant",
                     field="merchant",
-                    fix="Use a new key.",
+                    fix="请使用新的键。Use a new key.",
                 )
             return existing
         locked = Merchant.objects.select_for_update(no_key=True).get(pk=merchant.pk)
@@ -357,6 +361,7 @@ def close_merchant(
             closure = Closure.objects.filter(merchant=locked).first()
             if closure is not None:
                 raise ConflictError(
+                    f"{locked.name} 已完成闭店处置（{closure}）。"
                     f"{locked.name} was already closed ({closure})",
                     field="merchant",
                     value=locked.licence,

@@ -197,6 +197,41 @@ def test_refund_refused_with_a_reason_once_used(cast: dict[str, Any]) -> None:
     page = as_user(cast["alice"]).get(url("refund", contract.pk)).content.decode()
     assert 'data-testid="refund-refused"' in page
     assert 'data-testid="refund-offer"' not in page
+    assert "开始使用，冷静期退款权随之终止" in page  # the reason, Chinese first
+    assert "which ends the cooling-off right" in page
+
+
+@pytest.mark.django_db
+def test_refusals_on_the_screens_are_in_chinese_first(cast: dict[str, Any]) -> None:
+    contract = cast["contract_a"]
+    alice = as_user(cast["alice"])
+    services.record_check_in(key="ci-zh", contract=contract, by=cast["alice"])
+    # Merchant staff record a second session on a one-session pack (the first awaits).
+    one = services.sign_contract(
+        key="t-one",
+        merchant=cast["m1"],
+        consumer=services.consumer_for(cast["bob"]),
+        product_type="class_pack",
+        price_fen=10000,
+        sessions=1,
+        starts_on=timezone.localdate(),
+        by=cast["bob"],
+    )
+    m1staff = as_user(cast["m1staff"])
+    for key in ("staff-1", "staff-2"):
+        page = m1staff.post(
+            url("record_check_in", cast["m1"].pk), {"key": key, "contract": one.pk}, follow=True
+        ).content.decode()
+    assert f"该合同 {one.number} 的 1 次课程已全部使用。All 1 sessions of {one.number}" in page
+    # A session used on a frozen contract: the message after the redirect.
+    services.open_dispute(key="d-zh", contract=contract, by=cast["alice"], reason="x")
+    use = alice.get(url("contract", contract.pk)).context["use_form"]
+    assert use is None  # the form is gone; a stale one still posts
+    page = alice.post(
+        url("use_session", contract.pk), {"key": "use-zh"}, follow=True
+    ).content.decode()
+    message = "因争议已冻结），不能再释放款项。Contract"
+    assert message in page and "(a dispute froze it): nothing can be released" in page
 
 
 @pytest.mark.django_db
