@@ -1,6 +1,6 @@
 """Prepaid custody in the browser, against the demo: the public page, a consumer's balance,
 receipts and a check-in confirmed, a merchant recording a check-in, the regulator's balances
-and warnings, the notary's journal status."""
+and warnings, the notary's journal status and settling one merchant."""
 
 from __future__ import annotations
 
@@ -109,6 +109,21 @@ def test_the_notary_sees_the_journal_status(page: Any, login: Any) -> None:
     assert page.locator("[data-testid=chain-check]").inner_text() == "完好"
     assert page.locator("[data-testid=ledger-check]").inner_text() == "完好"
     assert int(page.locator("[data-testid=journal-size]").inner_text()) > 0
+    # Settle one merchant from its row: the answer names it and says what was paid, or why
+    # nothing (the demo settled last month already, or nothing was released to it).
+    rows = page.locator("[data-testid=settle-by-merchant] tbody tr")
+    assert rows.count() >= 3
+    row = rows.filter(has=page.locator("[data-testid^=settle-merchant-]")).first
+    name = row.locator("td").first.inner_text().split(" ")[0]
+    button = row.locator("[data-testid^=settle-merchant-]")
+    assert button.inner_text() == "结算"
+    button.click()
+    page.wait_for_url("**/custody/notary/")
+    message = page.locator(".message").first
+    message.wait_for()
+    assert "error" not in (message.get_attribute("class") or "")
+    assert name in message.inner_text() and "结算" in message.inner_text()
+    assert page.locator("[data-testid=settlements] tbody tr").count() >= 1
     page.click("text=银行对账单与对账")
     page.wait_for_url("**/custody/notary/statements/")
     assert page.locator("h1").inner_text() == "银行对账单"

@@ -67,9 +67,10 @@ def _caller(request: HttpRequest) -> Any:
     if isinstance(auth, ApiKey):
         if auth.user is None:
             raise PermissionDeniedError(
+                "此 API 密钥不属于任何用户，不能代表任何商户。"
                 "This API key belongs to no user, so it speaks for no merchant.",
-                fix="Create the key for a user on the merchant's staff: "
-                "district accounts create-api-key NAME --user U.",
+                fix="请为该商户的员工用户创建密钥。Create the key for a user on the merchant's "
+                "staff: district accounts create-api-key NAME --user U.",
             )
         return auth.user
     return request.user
@@ -82,6 +83,7 @@ def _merchant(request: HttpRequest, licence: str | None) -> Merchant:
         merchant = merchants.filter(licence=licence).first()
         if merchant is None:
             raise PermissionDeniedError(
+                f"您不是统一社会信用代码为 {licence!r} 的商户的员工。"
                 f"You are not on the staff of the merchant with licence {licence!r}.",
                 field="merchant",
                 value=licence,
@@ -90,14 +92,16 @@ def _merchant(request: HttpRequest, licence: str | None) -> Merchant:
     found = list(merchants[:2])
     if not found:
         raise PermissionDeniedError(
-            "This key's user is on the staff of no merchant.",
-            fix="Ask the platform to add the user to the merchant's staff.",
+            "此密钥的用户不是任何商户的员工。This key's user is on the staff of no merchant.",
+            fix="请平台将该用户加入商户员工。Ask the platform to add the user to the merchant's "
+            "staff.",
         )
     if len(found) > 1:
         raise InputError(
-            "You work for several merchants: name one.",
+            "您是多家商户的员工，请指明其中一家。You work for several merchants: name one.",
             field="merchant",
-            fix="Send merchant=<licence> (query parameter or body field).",
+            fix="请发送 merchant=<统一社会信用代码>。"
+            "Send merchant=<licence> (query parameter or body field).",
         )
     return found[0]  # type: ignore[no-any-return]
 
@@ -108,19 +112,23 @@ def _key(header: str | None, body: str | None, merchant: Merchant) -> str:
     body = (body or "").strip() or None
     if header and body and header != body:
         raise InputError(
+            f"Idempotency-Key 请求头（{header!r}）与请求体中的 key（{body!r}）不一致。"
             f"The Idempotency-Key header ({header!r}) and the body's key ({body!r}) differ.",
             field="key",
-            fix="Send the key once, or the same in both.",
+            fix="只发送一次，或两处发送相同的键。Send the key once, or the same in both.",
         )
     key = header or body
     if not key:
         raise InputError(
-            "A write needs an idempotency key.",
+            "写操作需要幂等键。A write needs an idempotency key.",
             field="key",
-            fix="Send an Idempotency-Key header (or a key field) unique to this operation.",
+            fix="请发送本次操作唯一的 Idempotency-Key 请求头（或 key 字段）。"
+            "Send an Idempotency-Key header (or a key field) unique to this operation.",
         )
     if len(key) > 64:
-        raise InputError("The idempotency key is longer than 64 characters.", field="key")
+        raise InputError(
+            "幂等键超过 64 个字符。The idempotency key is longer than 64 characters.", field="key"
+        )
     return f"api:{merchant.pk}:{key}"
 
 
@@ -180,7 +188,9 @@ def _own_contract(merchant: Merchant, contract_id: int) -> Contract:
     )
     if item is None:
         raise NotFoundError(
-            f"Merchant {merchant.licence} has no contract {contract_id}.", field="contract_id"
+            f"商户 {merchant.licence} 没有合同 {contract_id}。"
+            f"Merchant {merchant.licence} has no contract {contract_id}.",
+            field="contract_id",
         )
     return item
 
@@ -201,10 +211,11 @@ def create_contract(
     user = get_user_model().objects.filter(username=payload.consumer).first()
     if user is None:
         raise NotFoundError(
-            f"No platform account {payload.consumer!r}.",
+            f"平台上没有账号 {payload.consumer!r}。No platform account {payload.consumer!r}.",
             field="consumer",
             value=payload.consumer,
-            fix="The consumer registers on the platform first and gives you their username.",
+            fix="请消费者先在平台注册，并告知您其用户名。"
+            "The consumer registers on the platform first and gives you their username.",
         )
     item = services.sign_contract(
         key=key,

@@ -238,6 +238,7 @@ class CoolingOffDecision:
     refund_fen: int
     deadline: datetime
     reason: str
+    reason_zh: str = ""
 
 
 def cooling_off_refund(
@@ -272,6 +273,8 @@ def cooling_off_refund(
             deadline,
             f"the card was activated on {activated_at.isoformat()}, which ends the cooling-off "
             f"right",
+            f"合同已于 {activated_at.astimezone(zone):%Y-%m-%d %H:%M} 开始使用，"
+            "冷静期退款权随之终止",
         )
     if requested_at >= deadline:
         return CoolingOffDecision(
@@ -279,12 +282,14 @@ def cooling_off_refund(
             0,
             deadline,
             f"the cooling-off period ended at {deadline.isoformat()}",
+            f"冷静期已于 {deadline.astimezone(zone):%Y-%m-%d %H:%M} 结束",
         )
     return CoolingOffDecision(
         True,
         price_fen,
         deadline,
         f"unused and asked before {deadline.isoformat()}: full refund",
+        f"尚未使用且在 {deadline.astimezone(zone):%Y-%m-%d %H:%M} 前申请：全额退款",
     )
 
 

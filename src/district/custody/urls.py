@@ -35,6 +35,7 @@ urlpatterns = [
     # the notary
     path("notary/", views.notary, name="notary"),
     path("notary/settle/", views.settle, name="settle"),
+    path("notary/settle/<int:pk>/", views.settle_merchant, name="settle_merchant"),
     path("notary/statements/", views.statements, name="statements"),
     path("notary/statements/<int:pk>/", views.statement, name="statement"),
 ]

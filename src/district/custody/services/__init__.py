@@ -53,6 +53,7 @@ from district.custody.services.reads import (
     custody_summary,
     export_journal,
     latest_tree_head,
+    merchant_balances,
     merchant_overview,
     receipts_for,
     regulator_overview,
@@ -61,10 +62,13 @@ from district.custody.services.reads import (
 )
 from district.custody.services.settlement import (
     ClosureRefundRow,
+    SettleOutcome,
     close_merchant,
     closure_refunds,
     settle_all,
     settle_merchant,
+    settle_one,
+    settlement_key,
 )
 
 __all__ = [
@@ -77,6 +81,7 @@ __all__ = [
     "Reconciliation",
     "RegulatorOverview",
     "SectorBalance",
+    "SettleOutcome",
     "account_balances_check",
     "add_merchant_staff",
     "check_licence",
@@ -96,6 +101,7 @@ __all__ = [
     "import_bank_statement",
     "latest_tree_head",
     "merchant_balance_fen",
+    "merchant_balances",
     "merchant_overview",
     "open_dispute",
     "receipts_for",
@@ -110,6 +116,8 @@ __all__ = [
     "set_merchant_status",
     "settle_all",
     "settle_merchant",
+    "settle_one",
+    "settlement_key",
     "sign_contract",
     "sign_tree_head",
     "uscc_check_character",

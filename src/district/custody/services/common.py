@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from district.accounts.auth import user_has_role
 from district.cases import services as cases
@@ -72,10 +72,12 @@ def refund_due_on(requested_at: datetime, working_days: int) -> date:
 def check_key(key: str) -> str:
     if not isinstance(key, str) or not key.strip() or len(key) > KEY_LENGTH:
         raise InputError(
+            f"幂等键 {key!r} 为空或超过 {KEY_LENGTH} 个字符。"
             f"The idempotency key {key!r} is empty or longer than {KEY_LENGTH} characters",
             field="key",
             value=key,
-            fix="Send one unique key per request, e.g. a UUID, and the same key on a retry.",
+            fix="每个请求发送一个唯一的键（如 UUID），重试时发送同一个键。"
+            "Send one unique key per request, e.g. a UUID, and the same key on a retry.",
         )
     return key
 
@@ -83,12 +85,23 @@ def check_key(key: str) -> str:
 def check_fen(name: str, value: object, *, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise InputError(
+            f"{name} 为 {value!r}，金额须为不小于 {minimum} 分的整数。"
             f"{name} is {value!r}; give a whole number of fen of at least {minimum}",
             field=name,
             value=value,
-            fix="Money is an integer of fen: RMB 12.50 is 1250.",
+            fix="金额以分为单位：12.50 元即 1250 分。"
+            "Money is an integer of fen: RMB 12.50 is 1250.",
         )
     return value
+
+
+KIND_ZH = {
+    "contract": "合同",
+    "check-in": "核销",
+    "refund": "退款",
+    "dispute": "争议",
+    "dispute resolution": "争议处理",
+}
 
 
 def same_request(kind: str, key: str, pairs: Sequence[tuple[str, object, object]]) -> None:
@@ -96,12 +109,21 @@ def same_request(kind: str, key: str, pairs: Sequence[tuple[str, object, object]
     for name, stored, given in pairs:
         if stored != given:
             raise ConflictError(
+                f"幂等键 {key!r} 已用于另一笔{KIND_ZH.get(kind, kind)}（{name}={stored!r}），"
+                f"本次请求为 {name}={given!r}。"
                 f"The key {key!r} was already used for a {kind} with {name}={stored!r}; "
                 f"this request has {name}={given!r}",
                 field=name,
                 value=given,
-                fix="Repeat the original request exactly, or use a new key for a new request.",
+                fix="请原样重复原请求，或为新请求使用新的键。"
+                "Repeat the original request exactly, or use a new key for a new request.",
             )
+
+
+def status_zh(item: Any) -> str:
+    """The Chinese label of ``item.status``, for messages that give Chinese first."""
+    with translation.override("zh-hans"):
+        return str(item.get_status_display())
 
 
 # --- who may act -------------------------------------------------------------------------
@@ -113,15 +135,17 @@ def is_superuser(user: Any) -> bool:
 
 def require_login(user: Any, action: str) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
-        raise PermissionDeniedError(f"Log in to {action}.", fix="Log in first.")
+        raise PermissionDeniedError(f"请先登录。Log in to {action}.", fix="请先登录。Log in first.")
 
 
 def require_permission(user: Any, perm: str, action: str) -> None:
     require_login(user, action)
     if not user.has_perm(perm):
         raise PermissionDeniedError(
+            f"您的账号无权执行此操作（缺少权限 {perm}）。"
             f"Your account may not {action} (it lacks {perm}).",
-            fix="Ask an administrator for the notary or regulator role.",
+            fix="请向管理员申请公证处或监管部门的角色。"
+            "Ask an administrator for the notary or regulator role.",
         )
 
 
@@ -150,6 +174,7 @@ def require_contract_access(user: Any, contract: Contract, action: str) -> None:
     if is_consumer_of(user, contract) or is_staff_of(user, contract.merchant) or is_overseer(user):
         return
     raise PermissionDeniedError(
+        "只有消费者本人、该商户的员工或存管方可以执行此操作。"
         f"Only the consumer, the merchant's staff or the custodian may {action}.",
         field="contract",
         value=contract.number,

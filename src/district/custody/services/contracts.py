@@ -80,6 +80,7 @@ from .common import (
     require_login,
     require_permission,
     same_request,
+    status_zh,
     user_ref,
 )
 
@@ -206,11 +207,13 @@ def sign_contract(
     require_login(by, "sign a contract")
     if by.pk != consumer.user_id and not is_staff_of(by, merchant) and not is_overseer(by):
         raise PermissionDeniedError(
+            "只有消费者本人或该商户的员工可以签订此合同。"
             "Only the consumer or the merchant's staff may sign this contract.",
             field="consumer",
         )
     if product_type not in Contract.ProductType.values:
         raise InputError(
+            f"产品类型 {product_type!r} 无效，应为会员卡、课时卡或储值卡。"
             f"product_type is {product_type!r}; it must be membership, class_pack or stored_value",
             field="product_type",
             value=product_type,
@@ -221,21 +224,29 @@ def sign_contract(
             isinstance(value, bool) or not isinstance(value, int) or value < 1
         ):
             raise InputError(
-                f"{name} is {value!r}; give a whole number of at least 1", field=name, value=value
+                f"{name} 为 {value!r}，请填写不小于 1 的整数。"
+                f"{name} is {value!r}; give a whole number of at least 1",
+                field=name,
+                value=value,
             )
     if training_kind and training_kind not in {kind.value for kind in rules.TrainingKind}:
         raise InputError(
+            f"培训类型 {training_kind!r} 无效，应为学科类或非学科类。"
             f"training_kind is {training_kind!r}; it must be subject or non_subject",
             field="training_kind",
             value=training_kind,
         )
     if product_type == Contract.ProductType.CLASS_PACK and sessions is None:
         raise InputError(
-            "A class pack needs its number of sessions", field="sessions", fix="Give sessions."
+            "课时卡须填写课时数。A class pack needs its number of sessions",
+            field="sessions",
+            fix="请填写课时数。Give sessions.",
         )
     if product_type == Contract.ProductType.MEMBERSHIP and term_months is None:
         raise InputError(
-            "A membership needs its term in months", field="term_months", fix="Give term_months."
+            "会员卡须填写期限（月数）。A membership needs its term in months",
+            field="term_months",
+            fix="请填写期限月数。Give term_months.",
         )
 
     def work() -> Contract:
@@ -262,6 +273,7 @@ def sign_contract(
         Consumer.objects.select_for_update(no_key=True).filter(pk=consumer.pk).first()
         if locked.status != Merchant.Status.ACTIVE:
             raise ConflictError(
+                f"{locked.name} 当前状态为「{status_zh(locked)}」，不能销售预付合同。"
                 f"{locked.name} is {locked.status}: it may not sell prepaid contracts",
                 field="merchant",
                 value=locked.licence,
@@ -429,7 +441,8 @@ def request_cooling_off_refund(
     require_login(by, "ask for a cooling-off refund")
     if not is_consumer_of(by, contract) and not is_overseer(by):
         raise PermissionDeniedError(
-            "Only the consumer may ask for a cooling-off refund.", field="contract"
+            "只有消费者本人可以申请冷静期退款。Only the consumer may ask for a cooling-off refund.",
+            field="contract",
         )
 
     def work() -> Refund:
@@ -447,6 +460,8 @@ def request_cooling_off_refund(
         locked = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
         if locked.status != Contract.Status.HELD:
             raise ConflictError(
+                f"合同 {locked.number} 当前状态为「{status_zh(locked)}」，冷静期退款仅适用于资金"
+                "存管中且尚未使用的合同。"
                 f"Contract {locked.number} is {locked.status}; a cooling-off refund needs an "
                 "unused contract held in custody",
                 field="contract",
@@ -459,10 +474,12 @@ def request_cooling_off_refund(
             _void_awaiting(locked, moment=moment, why="cooling-off refund")
         if not decision.eligible:
             raise InputError(
+                f"合同 {locked.number} 不能办理冷静期退款：{decision.reason_zh}。"
                 f"No cooling-off refund for {locked.number}: {decision.reason}",
                 field="contract",
                 value=locked.number,
-                fix="Ask the merchant for a refund under the contract's terms, or open a dispute.",
+                fix="可按合同约定向商户申请退款，或发起争议。"
+                "Ask the merchant for a refund under the contract's terms, or open a dispute.",
             )
         refund = _refund(
             key=key,
@@ -502,13 +519,18 @@ def _units(contract: Contract) -> int | None:
 def _require_releasable(contract: Contract) -> None:
     if contract.merchant.status == Merchant.Status.CLOSED:
         raise ConflictError(
+            f"{contract.merchant.name} 已停业，任何课程的款项都不能再释放。"
             f"{contract.merchant.name} is {contract.merchant.status}: no session can be released",
             field="merchant",
             value=contract.merchant.licence,
         )
     if contract.status not in (Contract.Status.HELD, Contract.Status.ACTIVE):
-        why = "a dispute froze it" if contract.status == Contract.Status.FROZEN else "it is over"
+        frozen = contract.status == Contract.Status.FROZEN
+        why = "a dispute froze it" if frozen else "it is over"
+        why_zh = "因争议已冻结" if frozen else "合同已结束"
         raise ConflictError(
+            f"合同 {contract.number} 当前状态为「{status_zh(contract)}」（{why_zh}），"
+            "不能再释放款项。"
             f"Contract {contract.number} is {contract.status} ({why}): nothing can be released",
             field="contract",
             value=contract.number,
@@ -590,6 +612,7 @@ def record_check_in(
             recorded_by = CheckIn.RecordedBy.MERCHANT
         else:
             raise PermissionDeniedError(
+                "只有消费者本人或该商户的员工可以记录核销。"
                 "Only the consumer or the merchant's staff may record a check-in.",
                 field="contract",
                 value=locked.number,
@@ -607,6 +630,7 @@ def record_check_in(
             release = check_fen("amount_fen", amount_fen)
             if release > account.available_fen:
                 raise ConflictError(
+                    f"储值卡 {locked.number} 余额 {account.available_fen} 分，不足 {release} 分。"
                     f"The card {locked.number} holds {account.available_fen} fen; "
                     f"{release} fen cannot be spent",
                     field="amount_fen",
@@ -615,12 +639,14 @@ def record_check_in(
         else:
             if amount_fen is not None:
                 raise InputError(
+                    "只有不按次计的储值卡才填写消费金额。"
                     "amount_fen is only for stored-value cards without sessions",
                     field="amount_fen",
                     value=amount_fen,
                 )
             if units is not None and number > units:
                 raise ConflictError(
+                    f"该合同 {locked.number} 的 {units} 次课程已全部使用。"
                     f"All {units} sessions of {locked.number} are used",
                     field="contract",
                     value=locked.number,
@@ -817,6 +843,7 @@ def _confirm(check_in: CheckIn, *, by: Any, moment: datetime, automatic: bool) -
         return locked
     if locked.status != CheckIn.Status.AWAITING:
         raise ConflictError(
+            f"核销 {locked} 当前状态为「{status_zh(locked)}」，只有待确认的核销可以确认。"
             f"Check-in {locked} is {locked.status}; only an awaiting check-in can be confirmed",
             field="check_in",
             value=locked.pk,
@@ -853,7 +880,8 @@ def confirm_check_in(*, check_in: CheckIn, by: Any, now: datetime | None = None)
     require_login(by, "confirm a check-in")
     if not is_consumer_of(by, check_in.contract):
         raise PermissionDeniedError(
-            "Only the consumer may confirm this check-in.", field="check_in"
+            "只有消费者本人可以确认此次核销。Only the consumer may confirm this check-in.",
+            field="check_in",
         )
     return run_atomic(lambda: _confirm(check_in, by=by, moment=moment, automatic=False))
 
@@ -866,12 +894,15 @@ def dispute_check_in(
     require_login(by, "dispute a check-in")
     if not is_consumer_of(by, check_in.contract):
         raise PermissionDeniedError(
-            "Only the consumer may dispute this check-in.", field="check_in"
+            "只有消费者本人可以对此次核销提出异议。Only the consumer may dispute this check-in.",
+            field="check_in",
         )
     text = (reason or "").strip()
     if not text:
         raise InputError(
-            "Say why the session did not happen", field="reason", fix="Write a reason."
+            "请说明这次课程为什么没有发生。Say why the session did not happen",
+            field="reason",
+            fix="请填写理由。Write a reason.",
         )
 
     def work() -> CheckIn:
@@ -881,10 +912,11 @@ def dispute_check_in(
             return locked
         if locked.status != CheckIn.Status.AWAITING:
             raise ConflictError(
+                f"核销 {locked} 当前状态为「{status_zh(locked)}」，只有待确认的核销可以提出异议。"
                 f"Check-in {locked} is {locked.status}; only an awaiting check-in can be disputed",
                 field="check_in",
                 value=locked.pk,
-                fix="Open a dispute on the contract instead.",
+                fix="请改为对整个合同发起争议。Open a dispute on the contract instead.",
             )
         if locked.transfer is not None:
             void_pending(
@@ -952,11 +984,17 @@ def open_dispute(
     require_login(by, "open a dispute")
     if not is_consumer_of(by, contract) and not is_overseer(by):
         raise PermissionDeniedError(
-            "Only the consumer or the custodian may open a dispute.", field="contract"
+            "只有消费者本人或存管方可以发起争议。"
+            "Only the consumer or the custodian may open a dispute.",
+            field="contract",
         )
     text = (reason or "").strip()
     if not text:
-        raise InputError("Say what the dispute is about", field="reason", fix="Write a reason.")
+        raise InputError(
+            "请说明争议的内容。Say what the dispute is about",
+            field="reason",
+            fix="请填写理由。Write a reason.",
+        )
 
     def work() -> Dispute:
         existing = Dispute.objects.filter(key=key).first()
@@ -966,6 +1004,8 @@ def open_dispute(
         locked = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
         if locked.status not in (Contract.Status.HELD, Contract.Status.ACTIVE):
             raise ConflictError(
+                f"合同 {locked.number} 当前状态为「{status_zh(locked)}」，"
+                "只有使用中的合同可以发起争议。"
                 f"Contract {locked.number} is {locked.status}; only a contract in use can be "
                 "disputed",
                 field="contract",
@@ -1026,7 +1066,10 @@ def resolve_dispute(
     require_permission(by, "custody.change_dispute", "resolve a dispute")
     if outcome not in (Dispute.Outcome.REFUND, Dispute.Outcome.RESUME):
         raise InputError(
-            f"outcome is {outcome!r}; it must be refund or resume", field="outcome", value=outcome
+            f"处理结果 {outcome!r} 无效，应为退还余额或恢复合同。"
+            f"outcome is {outcome!r}; it must be refund or resume",
+            field="outcome",
+            value=outcome,
         )
 
     def work() -> Dispute:
@@ -1116,6 +1159,8 @@ def get_contract(contract_id: int) -> Contract:
     )
     if contract is None:
         raise NotFoundError(
-            f"There is no contract {contract_id}", field="contract", value=contract_id
+            f"合同 {contract_id} 不存在。There is no contract {contract_id}",
+            field="contract",
+            value=contract_id,
         )
     return contract

@@ -169,7 +169,11 @@ def add_merchant_staff(*, merchant: Merchant, user: Any, by: Any) -> None:
 def consumer_for(user: Any) -> Consumer:
     """The consumer record of ``user``, created on first use."""
     if user is None or not getattr(user, "pk", None):
-        raise InputError("A consumer must be a registered user", field="user", fix="Log in first.")
+        raise InputError(
+            "消费者须为注册用户。A consumer must be a registered user",
+            field="user",
+            fix="请先登录。Log in first.",
+        )
     consumer = Consumer.objects.filter(user=user).first()
     if consumer is not None:
         return consumer
@@ -195,20 +199,27 @@ def set_merchant_status(
     allowed = (Merchant.Status.ACTIVE, Merchant.Status.SUSPENDED, Merchant.Status.CLOSING)
     if status not in allowed:
         raise InputError(
+            f"状态 {status!r} 无效，应为正常经营、暂停或闭店处置中。"
             f"status is {status!r}; it must be active, suspended or closing",
             field="status",
             value=status,
-            fix="Use close_merchant to close a merchant and refund its consumers.",
+            fix="关闭商户并退款给消费者请使用闭店处置。"
+            "Use close_merchant to close a merchant and refund its consumers.",
         )
     text = (reason or "").strip()
     if not text:
-        raise InputError("Give the reason for the change", field="reason", fix="Write a reason.")
+        raise InputError(
+            "请说明变更的理由。Give the reason for the change",
+            field="reason",
+            fix="请填写理由。Write a reason.",
+        )
     moment = clock(now)
 
     def work() -> Merchant:
         locked = Merchant.objects.select_for_update(no_key=True).get(pk=merchant.pk)
         if locked.status == Merchant.Status.CLOSED:
             raise ConflictError(
+                f"{locked.name} 已关闭，状态不能再更改。"
                 f"{locked.name} is closed; its status cannot change",
                 field="status",
                 value=status,

@@ -113,7 +113,9 @@ class RegulatorOverview:
     closures: list[Closure]
 
 
-def regulator_overview() -> RegulatorOverview:
+def merchant_balances() -> list[MerchantBalance]:
+    """Every merchant's money in custody (its consumers' balances) and released to it but
+    not yet settled, by sector and name (the regulator's and the notary's lists)."""
     held: dict[int, int] = {}
     for merchant_id, credits, debits in (
         Account.objects.filter(kind=Account.Kind.CONSUMER_HELD)
@@ -138,7 +140,7 @@ def regulator_overview() -> RegulatorOverview:
             "warnings", filter=Q(warnings__status=RiskWarning.Status.OPEN), distinct=True
         ),
     ).order_by("sector", "name")
-    rows = [
+    return [
         MerchantBalance(
             m,
             m.sector,
@@ -149,6 +151,10 @@ def regulator_overview() -> RegulatorOverview:
         )
         for m in merchants
     ]
+
+
+def regulator_overview() -> RegulatorOverview:
+    rows = merchant_balances()
     sectors = []
     for sector in Merchant.Sector.values:
         of_sector = [row for row in rows if row.sector == sector]
@@ -163,7 +169,7 @@ def regulator_overview() -> RegulatorOverview:
     return RegulatorOverview(
         merchants=rows,
         sectors=sectors,
-        total_held_fen=sum(held.values()),
+        total_held_fen=sum(row.held_fen for row in rows),
         open_warnings=RiskWarning.objects.filter(status=RiskWarning.Status.OPEN).count(),
         closures=list(Closure.objects.select_related("merchant").order_by("-created_at")),
     )

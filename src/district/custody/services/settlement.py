@@ -143,10 +143,11 @@ def settle_merchant(
         require_permission(by, "custody.add_settlement", "settle with a merchant")
     if period_end >= local_day(moment):
         raise InputError(
+            f"截至 {period_end.isoformat()} 的结算期尚未结束。"
             f"The period ending {period_end.isoformat()} is not over yet",
             field="period_end",
             value=period_end.isoformat(),
-            fix="Settle a period that ended before today.",
+            fix="请结算今天之前已结束的结算期。Settle a period that ended before today.",
         )
 
     def work() -> Settlement:
@@ -155,9 +156,10 @@ def settle_merchant(
             if (existing.merchant_id, existing.period_end) != (merchant.pk, period_end):
                 name = "merchant" if existing.merchant_id != merchant.pk else "period_end"
                 raise ConflictError(
+                    f"幂等键 {key!r} 已用于另一笔结算。"
                     f"The key {key!r} was already used to settle another {name}",
                     field=name,
-                    fix="Use a new key for a new settlement.",
+                    fix="新的结算请使用新的键。Use a new key for a new settlement.",
                 )
             return existing
         locked = Merchant.objects.select_for_update(no_key=True).get(pk=merchant.pk)
@@ -167,6 +169,7 @@ def settle_merchant(
         later = Settlement.objects.filter(merchant=locked, period_end__gt=period_end).first()
         if later is not None:
             raise ConflictError(
+                f"{locked.name} 已结算至 {later.period_end.isoformat()}，不能再结算更早的结算期。"
                 f"{locked.name} was already settled through {later.period_end.isoformat()}",
                 field="period_end",
                 value=period_end.isoformat(),
@@ -246,6 +249,59 @@ def last_month_end(today: date) -> date:
     return today.replace(day=1) - timedelta(days=1)
 
 
+def settlement_key(merchant: Merchant, period_end: date) -> str:
+    """The key of ``merchant``'s settlement for the period ending ``period_end``.
+
+    ``settle_all``, the scheduled job and the notary's per-merchant button all use it, so
+    whichever runs first settles the period and the others find that settlement.
+    """
+    return f"settle:{merchant.pk}:{period_end.isoformat()}"
+
+
+@dataclass(frozen=True)
+class SettleOutcome:
+    """What :func:`settle_one` did: ``created`` is False when the period was already
+    settled (``settlement`` is that earlier settlement, and nothing was paid now)."""
+
+    settlement: Settlement
+    created: bool
+
+
+def settle_one(
+    *,
+    merchant: Merchant,
+    period_end: date | None = None,
+    by: Any = None,
+    now: datetime | None = None,
+) -> SettleOutcome:
+    """Settle one merchant for the period (default: the last complete month).
+
+    The same settlement ``settle_all`` makes for this merchant: the key is
+    :func:`settlement_key`, the journal entry the same ``settlement`` event. ``by`` is a
+    user with ``custody.add_settlement`` (the notary), or None for the scheduled job. A
+    closed merchant is refused (``settle_all`` skips it too), as is a period before one
+    already settled or one not over yet.
+    """
+    moment = clock(now)
+    end = period_end or last_month_end(local_day(moment))
+    if by is not None:
+        require_permission(by, "custody.add_settlement", "settle with a merchant")
+    if merchant.status == Merchant.Status.CLOSED:
+        raise ConflictError(
+            f"{merchant.name} 已停业，不再按月结算（停业清退已处理其款项）。"
+            f"{merchant.name} is closed: it is not settled monthly (its closure handled "
+            "its money)",
+            field="merchant",
+            value=merchant.licence,
+        )
+    settlement = settle_merchant(
+        key=settlement_key(merchant, end), merchant=merchant, period_end=end, by=by, now=moment
+    )
+    # A settlement made by this call carries this call's time; one found by its key or its
+    # period was made earlier.
+    return SettleOutcome(settlement, created=settlement.created_at == moment)
+
+
 def settle_all(*, period_end: date | None = None, now: datetime | None = None) -> list[Settlement]:
     """Settle every merchant for the period (default: the last complete month)."""
     moment = clock(now)
@@ -254,15 +310,7 @@ def settle_all(*, period_end: date | None = None, now: datetime | None = None) -
     for merchant in Merchant.objects.exclude(status=Merchant.Status.CLOSED).order_by("pk"):
         if Settlement.objects.filter(merchant=merchant, period_end__gte=end).exists():
             continue
-        done.append(
-            settle_merchant(
-                key=f"settle:{merchant.pk}:{end.isoformat()}",
-                merchant=merchant,
-                period_end=end,
-                by=None,
-                now=moment,
-            )
-        )
+        done.append(settle_one(merchant=merchant, period_end=end, by=None, now=moment).settlement)
     return done
 
 
@@ -292,16 +340,20 @@ def close_merchant(
     require_permission(by, "custody.add_closure", "close a merchant")
     text = (reason or "").strip()
     if not text:
-        raise InputError("Give the reason for the closure", field="reason", fix="Write a reason.")
+        raise InputError(
+            "请说明闭店处置的理由。Give the reason for the closure",
+            field="reason",
+            fix="请填写理由。Write a reason.",
+        )
 
     def work() -> Closure:
         existing = Closure.objects.filter(key=key).first()
         if existing is not None:
             if existing.merchant_id != merchant.pk:
                 raise ConflictError(
-                    f"The key {key!r} closed another merchant",
+                    f"幂等键 {key!r} 已用于关闭另一家商户。The key {key!r} closed another merchant",
                     field="merchant",
-                    fix="Use a new key.",
+                    fix="请使用新的键。Use a new key.",
                 )
             return existing
         locked = Merchant.objects.select_for_update(no_key=True).get(pk=merchant.pk)
@@ -309,6 +361,7 @@ def close_merchant(
             closure = Closure.objects.filter(merchant=locked).first()
             if closure is not None:
                 raise ConflictError(
+                    f"{locked.name} 已完成闭店处置（{closure}）。"
                     f"{locked.name} was already closed ({closure})",
                     field="merchant",
                     value=locked.licence,

@@ -74,6 +74,8 @@ def test_a_sale_is_idempotent_by_key(cast: dict[str, Any]) -> None:
     body = clash.json()
     assert body["ok"] is False and body["status"] == 409
     assert "price_fen" in body["error"] or "price_fen" in body["errors"]
+    assert body["error"].startswith("幂等键 ")  # Chinese first, then English
+    assert "was already used for a contract with price_fen=240000" in body["error"]
 
 
 @pytest.mark.django_db

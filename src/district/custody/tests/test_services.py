@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -9,7 +10,14 @@ import pytest
 
 from district.core.errors import ConflictError, InputError, PermissionDeniedError
 from district.custody import services
-from district.custody.models import CheckIn, Contract, Refund
+from district.custody.models import (
+    CheckIn,
+    Contract,
+    JournalRecord,
+    Merchant,
+    Refund,
+    Settlement,
+)
 
 from .conftest import T0
 
@@ -309,6 +317,67 @@ def test_settlement_pays_released_money_once(
     with pytest.raises(InputError):
         services.settle_merchant(
             key="s2", merchant=core_cast["gym"], period_end=now.date(), by=None, now=now
+        )
+
+
+def test_settle_one_pays_one_merchant_with_the_key_settle_all_uses(
+    core_cast: dict[str, Any], pack: Any
+) -> None:
+    for n in range(2):
+        services.record_check_in(
+            key=f"o{n}", contract=pack, by=core_cast["alice"], now=T0 + timedelta(days=n)
+        )
+    period_end = T0.date().replace(day=31)
+    now = T0 + timedelta(days=40)
+    with pytest.raises(PermissionDeniedError):
+        services.settle_one(
+            merchant=core_cast["gym"], period_end=period_end, by=core_cast["gymstaff"], now=now
+        )
+    first = services.settle_one(
+        merchant=core_cast["gym"], period_end=period_end, by=core_cast["notary"], now=now
+    )
+    assert first.created and first.settlement.amount_fen == 20_000
+    assert first.settlement.key == services.settlement_key(core_cast["gym"], period_end)
+    assert first.settlement.key == f"settle:{core_cast['gym'].pk}:{period_end.isoformat()}"
+    entry = JournalRecord.objects.order_by("-seq").first()
+    assert entry is not None and entry.event_type == "settlement"
+    event = json.loads(bytes(entry.entry))["event"]
+    assert (event["amount_fen"], event["merchant"]) == (20_000, core_cast["gym"].licence)
+    # Only the gym was settled; again is nothing new, and settle_all pays only the school.
+    assert Settlement.objects.filter(merchant=core_cast["school"]).count() == 0
+    again = services.settle_one(
+        merchant=core_cast["gym"],
+        period_end=period_end,
+        by=core_cast["notary"],
+        now=now + timedelta(minutes=1),
+    )
+    assert not again.created and again.settlement.pk == first.settlement.pk
+    rest = services.settle_all(period_end=period_end, now=now + timedelta(minutes=2))
+    assert [s.merchant for s in rest] == [core_cast["school"]]
+    assert Settlement.objects.filter(merchant=core_cast["gym"]).count() == 1
+    # An earlier period after a later one is refused, in Chinese first.
+    with pytest.raises(ConflictError) as refused:
+        services.settle_one(
+            merchant=core_cast["gym"],
+            period_end=period_end - timedelta(days=31),
+            by=core_cast["notary"],
+            now=now,
+        )
+    assert str(refused.value).startswith(f"{core_cast['gym'].name} 已结算至")
+    assert "was already settled through" in str(refused.value)
+    assert services.account_balances_check() == []
+
+
+def test_settle_one_refuses_a_closed_merchant(core_cast: dict[str, Any], pack: Any) -> None:
+    services.close_merchant(
+        key="close", merchant=core_cast["gym"], by=core_cast["regulator"], reason="x", now=T0
+    )
+    with pytest.raises(ConflictError, match="已停业"):
+        services.settle_one(
+            merchant=Merchant.objects.get(pk=core_cast["gym"].pk),
+            period_end=T0.date().replace(day=31),
+            by=core_cast["notary"],
+            now=T0 + timedelta(days=40),
         )
 
 

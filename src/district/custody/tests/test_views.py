@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from district.custody import services
-from district.custody.models import CheckIn, Contract
+from district.custody.models import CheckIn, Contract, Settlement
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
@@ -197,6 +197,41 @@ def test_refund_refused_with_a_reason_once_used(cast: dict[str, Any]) -> None:
     page = as_user(cast["alice"]).get(url("refund", contract.pk)).content.decode()
     assert 'data-testid="refund-refused"' in page
     assert 'data-testid="refund-offer"' not in page
+    assert "开始使用，冷静期退款权随之终止" in page  # the reason, Chinese first
+    assert "which ends the cooling-off right" in page
+
+
+@pytest.mark.django_db
+def test_refusals_on_the_screens_are_in_chinese_first(cast: dict[str, Any]) -> None:
+    contract = cast["contract_a"]
+    alice = as_user(cast["alice"])
+    services.record_check_in(key="ci-zh", contract=contract, by=cast["alice"])
+    # Merchant staff record a second session on a one-session pack (the first awaits).
+    one = services.sign_contract(
+        key="t-one",
+        merchant=cast["m1"],
+        consumer=services.consumer_for(cast["bob"]),
+        product_type="class_pack",
+        price_fen=10000,
+        sessions=1,
+        starts_on=timezone.localdate(),
+        by=cast["bob"],
+    )
+    m1staff = as_user(cast["m1staff"])
+    for key in ("staff-1", "staff-2"):
+        page = m1staff.post(
+            url("record_check_in", cast["m1"].pk), {"key": key, "contract": one.pk}, follow=True
+        ).content.decode()
+    assert f"该合同 {one.number} 的 1 次课程已全部使用。All 1 sessions of {one.number}" in page
+    # A session used on a frozen contract: the message after the redirect.
+    services.open_dispute(key="d-zh", contract=contract, by=cast["alice"], reason="x")
+    use = alice.get(url("contract", contract.pk)).context["use_form"]
+    assert use is None  # the form is gone; a stale one still posts
+    page = alice.post(
+        url("use_session", contract.pk), {"key": "use-zh"}, follow=True
+    ).content.decode()
+    message = "因争议已冻结），不能再释放款项。Contract"
+    assert message in page and "(a dispute froze it): nothing can be released" in page
 
 
 @pytest.mark.django_db
@@ -357,6 +392,56 @@ def test_notary_runs_a_settlement(cast: dict[str, Any]) -> None:
     assert response.status_code == 302
     page = notary.get(url("notary")).content.decode()
     assert "100.00" in page
+
+
+@pytest.mark.django_db
+def test_notary_settles_one_merchant(cast: dict[str, Any]) -> None:
+    past = timezone.now() - timedelta(days=3)
+    pack = services.sign_contract(
+        key="t-s1",
+        merchant=cast["m1"],
+        consumer=services.consumer_for(cast["alice"]),
+        product_type="class_pack",
+        price_fen=100000,
+        sessions=10,
+        starts_on=timezone.localdate(past),
+        by=cast["alice"],
+        now=past,
+    )
+    services.record_check_in(
+        key="ci-s1", contract=pack, by=cast["alice"], now=past + timedelta(hours=1)
+    )
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    m1_path = url("settle_merchant", cast["m1"].pk)
+    # Only the notary: everyone else gets 403, an anonymous visitor the login page, and
+    # nothing is settled by them.
+    for who in ("alice", "bob", "m1staff", "m2staff", "regulator"):
+        assert as_user(cast[who]).post(m1_path, {"period_end": yesterday}).status_code == 403
+    anonymous = Client().post(m1_path, {"period_end": yesterday})
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    assert not Settlement.objects.exists()
+    notary = as_user(cast["notary"])
+    assert notary.get(url("notary")).content.decode().count('data-testid="settle-merchant-') == 2
+    assert notary.get(m1_path).status_code == 405  # POST only
+    page = notary.post(m1_path, {"period_end": yesterday}, follow=True).content.decode()
+    assert f"已向 {cast['m1'].name} 结算 ¥100.00" in page
+    assert list(Settlement.objects.values_list("merchant", "amount_fen")) == [
+        (cast["m1"].pk, 10000)
+    ]
+    page = notary.post(m1_path, {"period_end": yesterday}, follow=True).content.decode()
+    assert "已结算过" in page and "本次未再付款" in page
+    assert Settlement.objects.count() == 1
+    m2_path = url("settle_merchant", cast["m2"].pk)
+    page = notary.post(m2_path, {"period_end": yesterday}, follow=True).content.decode()
+    assert "没有待结算的款项" in page
+    today = timezone.localdate().isoformat()
+    page = notary.post(m1_path, {"period_end": today}, follow=True).content.decode()
+    assert "尚未结束" in page  # the refusal, Chinese first
+    english = Client(headers={"accept-language": "en"})
+    english.force_login(cast["notary"])
+    english.cookies["django_language"] = "en"
+    page = english.post(m2_path, {"period_end": yesterday}, follow=True).content.decode()
+    assert "was already settled for the period ending" in page
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ from district.custody.views.consumer import (
     use_session,
 )
 from district.custody.views.merchant import merchant, merchant_home, record_check_in
-from district.custody.views.notary import notary, settle, statement, statements
+from district.custody.views.notary import notary, settle, settle_merchant, statement, statements
 from district.custody.views.public import index, public_key, verify
 from district.custody.views.regulator import (
     close_warning,
@@ -52,6 +52,7 @@ __all__ = [
     "resolve_dispute",
     "scan_risks",
     "settle",
+    "settle_merchant",
     "statement",
     "statements",
     "use_session",

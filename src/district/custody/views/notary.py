@@ -16,7 +16,8 @@ from district.accounts.auth import role_required
 from district.core.errors import DistrictError
 from district.custody import services
 from district.custody.forms import SettleForm, StatementForm
-from district.custody.models import BankStatement, JournalRecord, Settlement
+from district.custody.models import BankStatement, JournalRecord, Merchant, Settlement
+from district.custody.money import format_yuan
 
 NOTARY = "notary"
 
@@ -26,6 +27,7 @@ NOTARY = "notary"
 def notary(request: HttpRequest) -> HttpResponse:
     chain_problems = services.verify_journal_chain()
     ledger_problems = services.account_balances_check()
+    period_end = timezone.localdate().replace(day=1) - timedelta(days=1)
     return render(
         request,
         "custody/notary.html",
@@ -35,9 +37,9 @@ def notary(request: HttpRequest) -> HttpResponse:
             "chain_problems": chain_problems,
             "ledger_problems": ledger_problems,
             "summary": services.custody_summary(),
-            "settle_form": SettleForm(
-                initial={"period_end": timezone.localdate().replace(day=1) - timedelta(days=1)}
-            ),
+            "settle_form": SettleForm(initial={"period_end": period_end}),
+            "period_end": period_end,
+            "merchants": services.merchant_balances(),
             "settlements": Settlement.objects.select_related("merchant").order_by("-pk")[:50],
         },
     )
@@ -56,6 +58,55 @@ def settle(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Settlement run: %(n)s merchant(s) paid.") % {"n": len(done)})
+    return redirect("custody:notary")
+
+
+@role_required(NOTARY)
+@require_POST
+def settle_merchant(request: HttpRequest, pk: int) -> HttpResponse:
+    """Settle one merchant (结算) for the period posted, the way the monthly run does."""
+    merchant = get_object_or_404(Merchant, pk=pk)
+    form = SettleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the period end as a date."))
+        return redirect("custody:notary")
+    try:
+        outcome = services.settle_one(
+            merchant=merchant, period_end=form.cleaned_data["period_end"], by=request.user
+        )
+    except DistrictError as error:
+        messages.error(request, str(error))
+        return redirect("custody:notary")
+    settlement = outcome.settlement
+    names = {
+        "merchant": merchant.name,
+        "amount": format_yuan(settlement.amount_fen),
+        "period_end": settlement.period_end.isoformat(),
+    }
+    if not outcome.created:
+        messages.info(
+            request,
+            _(
+                "%(merchant)s was already settled for the period ending %(period_end)s "
+                "(¥%(amount)s); nothing more was paid."
+            )
+            % names,
+        )
+    elif settlement.amount_fen == 0:
+        messages.info(
+            request,
+            _(
+                "Nothing to settle with %(merchant)s for the period ending %(period_end)s: "
+                "nothing released to it was left unpaid. A zero settlement was recorded."
+            )
+            % names,
+        )
+    else:
+        messages.success(
+            request,
+            _("Settled ¥%(amount)s with %(merchant)s for the period ending %(period_end)s.")
+            % names,
+        )
     return redirect("custody:notary")
 
 
