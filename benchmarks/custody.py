@@ -12,14 +12,20 @@
      its cumulative-floor release, account row locks in id order, balance limits, the
      transfer row, both accounts' cached totals, the check-in row, and the hash-chained
      journal entry appended under the journal head's lock;
-   * **bare**: the same number of transfer rows (key, debit and credit account, amount,
-     code, time) INSERTed into an equivalent plain table with a unique key, each in its own
-     transaction, through the same Django connection.
+   * **bare** (``transfer_ratio``): the same transfer rows (key, ledger, kind, debit and
+     credit account, amount, code, contract, merchant, time) INSERTed into the ledger's own
+     transfer table, with its indexes and deferred foreign keys, each in its own
+     transaction, through the same Django connection: what storing the row alone costs;
+   * **plain** (``ratio_to_plain_table``): the same rows INSERTed into a plain table with
+     only a primary key and the unique key, the lower floor.
    Also the deposit path (``sign_contract``: rule check, contract, deposit transfer, two
    journal entries) against the same bare insert, for information.
-3. Prints per-transfer cost (median of the rounds), transfers per second and the ratios; the
-   last line is one JSON object with ``transfer_ratio`` (ours ÷ bare per transfer; target
-   ≤ 3) and ``deposit_ratio``.
+3. Prints per-transfer cost (median of the rounds): wall time, transfers per second, and the
+   CPU time of this process and of its PostgreSQL backend (read from ``/proc`` when the
+   server runs on this machine), which the machine's other load disturbs far less than wall
+   time. The last line is one JSON object with ``transfer_ratio`` (ours ÷ bare per transfer;
+   target ≤ 3), ``ratio_to_plain_table``, ``cpu_ratio`` and ``deposit_ratio``; the bare rows
+   are deleted again before the ledger's own checks run.
 
 ``--profile`` runs one extra round of check-ins under pyinstrument (cProfile when it is not
 installed) and prints where the time goes.
@@ -156,23 +162,50 @@ class CheckIns:
         return contract, contract.consumer.user
 
 
-def ours_check_ins(world: dict[str, Any], pool: CheckIns, n: int, tag: str) -> float:
+class Clock:
+    """Wall time, this process's CPU time and the PostgreSQL backend's CPU time."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def server(self) -> float | None:
+        try:
+            fields = self.stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the server runs elsewhere
+            return None
+        return (int(fields[11]) + int(fields[12])) / self.tick
+
+    def read(self) -> tuple[float, float, float | None]:
+        return time.perf_counter(), time.process_time(), self.server()
+
+    @staticmethod
+    def since(start: tuple[float, float, float | None], end: tuple[float, float, float | None]):
+        server = None if start[2] is None or end[2] is None else end[2] - start[2]
+        return {"wall": end[0] - start[0], "client_cpu": end[1] - start[1], "server_cpu": server}
+
+
+def ours_check_ins(clock: Clock, pool: CheckIns, n: int, tag: str) -> dict[str, Any]:
     from district.custody import services
 
     pairs = [pool.next() for _ in range(n)]
-    started = time.perf_counter()
+    start = clock.read()
     for i, (contract, user) in enumerate(pairs):
         services.record_check_in(key=f"bench-{tag}-{i}", contract=contract, by=user)
-    return time.perf_counter() - started
+    return clock.since(start, clock.read())
 
 
-def ours_deposits(world: dict[str, Any], n: int, tag: str) -> float:
+def ours_deposits(clock: Clock, world: dict[str, Any], n: int, tag: str) -> dict[str, Any]:
     from district.accounts.services import ensure_user
     from district.custody import services
 
     users = [ensure_user(username=f"bench-buyer-{tag}-{i}", roles=["resident"]) for i in range(n)]
     consumers = [services.consumer_for(u) for u in users]
-    started = time.perf_counter()
+    start = clock.read()
     for i, (user, consumer) in enumerate(zip(users, consumers, strict=True)):
         services.sign_contract(
             key=f"bench-dep-{tag}-{i}",
@@ -184,45 +217,95 @@ def ours_deposits(world: dict[str, Any], n: int, tag: str) -> float:
             starts_on=date.today(),
             by=user,
         )
-    return time.perf_counter() - started
+    return clock.since(start, clock.read())
 
 
-def bare_inserts(n: int, tag: str) -> float:
+def bare_rows(world: dict[str, Any]) -> list[Any]:
+    """The ids a release transfer row carries: the first contract's account, its merchant's
+    receivable, the contract and the merchant (real rows, so the foreign keys hold)."""
+    from district.custody.models import Account
+
+    contract = world["contracts"][0]
+    held = Account.objects.get(code=f"contract:{contract.pk}:held")
+    receivable = Account.objects.get(code=f"merchant:{contract.merchant_id}:receivable")
+    return [held.pk, receivable.pk, contract.pk, contract.merchant_id]
+
+
+def bare_inserts(
+    clock: Clock, world: dict[str, Any], n: int, tag: str, *, plain: bool = False
+) -> dict[str, Any]:
+    """``n`` INSERTs of a transfer row, one transaction each: into the ledger's transfer
+    table, or with ``plain`` into the plain table."""
     from django.db import connection, transaction
     from django.utils import timezone
 
-    started = time.perf_counter()
+    if plain:
+        sql = (
+            f"INSERT INTO {BARE_TABLE} (key, debit_account_id, credit_account_id, "
+            "amount_fen, code, created_at) VALUES (%s, %s, %s, %s, %s, %s)"
+        )
+    else:
+        sql = (
+            "INSERT INTO custody_transfer (key, ledger, kind, debit_account_id, "
+            "credit_account_id, amount_fen, code, reference, batch, contract_id, merchant_id, "
+            "created_at) VALUES (%s, 156, 'posted', %s, %s, %s, 'release', '', '', %s, %s, %s)"
+        )
+    debit, credit, contract, merchant = world["bare_ids"]
+    start = clock.read()
     for i in range(n):
+        key = f"bare-{tag}-{i}:release"
+        params = (
+            [key, debit, credit, 16_667, "release", timezone.now()]
+            if plain
+            else [key, debit, credit, 16_667, contract, merchant, timezone.now()]
+        )
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {BARE_TABLE} (key, debit_account_id, credit_account_id, "
-                "amount_fen, code, created_at) VALUES (%s, %s, %s, %s, %s, %s)",
-                [
-                    f"bare-{tag}-{i}:release",
-                    1 + i % 50,
-                    2 + i % 50,
-                    16_667,
-                    "release",
-                    timezone.now(),
-                ],
-            )
-    return time.perf_counter() - started
+            cursor.execute(sql, params)
+    return clock.since(start, clock.read())
 
 
-def summarize(name: str, ours: list[float], bare: list[float], n: int) -> dict[str, Any]:
-    ours_ms = statistics.median(ours) / n * 1000
-    bare_ms = statistics.median(bare) / n * 1000
+def remove_bare_rows() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM custody_transfer WHERE key LIKE 'bare-%%'")
+
+
+def _per(rounds: list[dict[str, Any]], what: str, n: int) -> float | None:
+    values = [r[what] for r in rounds if r[what] is not None]
+    return statistics.median(values) / n * 1000 if values else None
+
+
+def summarize(
+    name: str, ours: list[dict[str, Any]], bare: list[dict[str, Any]], n: int, *, label: str
+) -> dict[str, Any]:
+    ours_ms, bare_ms = _per(ours, "wall", n), _per(bare, "wall", n)
+    assert ours_ms is not None and bare_ms is not None
+    cpu = {}
+    for side, rounds in (("ours", ours), ("bare", bare)):
+        client, server = _per(rounds, "client_cpu", n), _per(rounds, "server_cpu", n)
+        cpu[side] = None if client is None or server is None else client + server
+        cpu[f"{side}_client_ms"] = None if client is None else round(client, 3)
+        cpu[f"{side}_server_ms"] = None if server is None else round(server, 3)
+    cpu_ratio = round(cpu["ours"] / cpu["bare"], 2) if cpu["ours"] and cpu["bare"] else None
     result = {
         "ours_ms_per_transfer": round(ours_ms, 3),
         "bare_ms_per_transfer": round(bare_ms, 3),
         "ours_per_second": round(1000 / ours_ms, 1),
         "bare_per_second": round(1000 / bare_ms, 1),
         "ratio": round(ours_ms / bare_ms, 2),
+        "cpu_ms": {k: v for k, v in cpu.items() if k.endswith("_ms")},
+        "cpu_ratio": cpu_ratio,
     }
+    cpu_text = (
+        f"   cpu {cpu['ours']:.3f} vs {cpu['bare']:.3f} ms (ratio {cpu_ratio:.2f})"
+        if cpu_ratio
+        else ""
+    )
     print(
         f"{name:10} ours {ours_ms:7.3f} ms/transfer ({result['ours_per_second']:7.1f}/s)   "
-        f"bare {bare_ms:7.3f} ms ({result['bare_per_second']:7.1f}/s)   "
-        f"ratio {result['ratio']:.2f}",
+        f"{label} {bare_ms:7.3f} ms ({result['bare_per_second']:7.1f}/s)   "
+        f"ratio {result['ratio']:.2f}{cpu_text}",
         flush=True,
     )
     return result
@@ -268,14 +351,14 @@ def profile(world: dict[str, Any], pool: CheckIns, n: int) -> None:
 
         profiler = cProfile.Profile()
         profiler.enable()
-        ours_check_ins(world, pool, n, "profile")
+        ours_check_ins(Clock(), pool, n, "profile")
         profiler.disable()
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(r"district|django/db", 45)
         return
     sampler = Profiler(interval=0.0005)
     sampler.start()
-    ours_check_ins(world, pool, n, "profile")
+    ours_check_ins(Clock(), pool, n, "profile")
     sampler.stop()
     print(sampler.output_text(unicode=True, color=False, show_all=False))
 
@@ -302,16 +385,22 @@ def main() -> None:
             flush=True,
         )
         # Warm-up: connections, caches, the journal signing key.
-        ours_check_ins(world, pool, 50, "warm")
-        bare_inserts(50, "warm")
-        ours, bare, ours_dep, bare_dep = [], [], [], []
+        clock = Clock()
+        world["bare_ids"] = bare_rows(world)
+        ours_check_ins(clock, pool, 50, "warm")
+        bare_inserts(clock, world, 50, "warm")
+        bare_inserts(clock, world, 50, "warm", plain=True)
+        ours, bare, plain, ours_dep, bare_dep = [], [], [], [], []
         for r in range(args.rounds):
-            ours.append(ours_check_ins(world, pool, args.transfers, f"r{r}"))
-            bare.append(bare_inserts(args.transfers, f"r{r}"))
-            ours_dep.append(ours_deposits(world, args.deposits, f"r{r}"))
-            bare_dep.append(bare_inserts(args.deposits, f"d{r}"))
-        release = summarize("check-in", ours, bare, args.transfers)
-        deposit = summarize("deposit", ours_dep, bare_dep, args.deposits)
+            ours.append(ours_check_ins(clock, pool, args.transfers, f"r{r}"))
+            bare.append(bare_inserts(clock, world, args.transfers, f"r{r}"))
+            plain.append(bare_inserts(clock, world, args.transfers, f"r{r}", plain=True))
+            ours_dep.append(ours_deposits(clock, world, args.deposits, f"r{r}"))
+            bare_dep.append(bare_inserts(clock, world, args.deposits, f"d{r}"))
+        remove_bare_rows()
+        release = summarize("check-in", ours, bare, args.transfers, label="bare")
+        floor = summarize("check-in", ours, plain, args.transfers, label="plain")
+        deposit = summarize("deposit", ours_dep, bare_dep, args.deposits, label="bare")
         counted = statements(world, pool)
         if args.profile:
             profile(world, pool, min(args.transfers, 300))
@@ -333,8 +422,11 @@ def main() -> None:
         json.dumps(
             {
                 "transfer_ratio": release["ratio"],
+                "ratio_to_plain_table": floor["ratio"],
+                "cpu_ratio": release["cpu_ratio"],
                 "deposit_ratio": deposit["ratio"],
                 "check_in": release,
+                "check_in_vs_plain_table": floor,
                 "deposit": deposit,
                 "statements": counted,
                 "transfers_per_round": args.transfers,

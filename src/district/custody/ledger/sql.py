@@ -61,6 +61,7 @@ def _preparing_class() -> type:
 
         def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
             options.setdefault("prepare", True)
+            options.setdefault("binary", True)
             return super().execute(_numbered(query), params, **options)
 
     return PreparingCursor
@@ -114,15 +115,20 @@ def _converters(vendor: str, model: type[models.Model]) -> tuple[tuple[Converter
     return tuple(result)
 
 
-def read_model(model: type[M], values: Sequence[Any]) -> M:
+def read_model(model: type[M], values: Sequence[Any], db: Any = None) -> M:
     """A model instance from the values of :func:`columns`, converted as the ORM would."""
+    db = db or connections[DEFAULT_DB_ALIAS]
     converted = []
-    for value, converters in zip(values, _converters(connection.vendor, model), strict=True):
+    for value, converters in zip(values, _converters(db.vendor, model), strict=True):
         for convert in converters:
-            value = convert(value, None, connection)
+            value = convert(value, None, db)
         converted.append(value)
-    names = [f.attname for f in model._meta.concrete_fields]
-    return model.from_db(connection.alias, names, converted)
+    return model.from_db(db.alias, _attnames(model), converted)
+
+
+@functools.cache
+def _attnames(model: type[models.Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
 
 
 def read_models(
@@ -130,12 +136,13 @@ def read_models(
 ) -> list[models.Model]:
     """Split one row of ``columns(A, …), columns(B, …), …`` into instances of A, B, …;
     ``skip`` leaves out the first ``skip`` models (already read from another row)."""
+    db = connections[DEFAULT_DB_ALIAS]
     instances = []
     start = 0
     for position, model in enumerate(models_):
         width = len(model._meta.concrete_fields)
         if position >= skip:
-            instances.append(read_model(model, row[start : start + width]))
+            instances.append(read_model(model, row[start : start + width], db))
         start += width
     return instances
 
@@ -151,11 +158,35 @@ class Part:
     instance: models.Model | None = None
 
 
+_PLAIN_TYPES: dict[str, type] = {
+    "CharField": str,
+    "TextField": str,
+    "BooleanField": bool,
+    "BinaryField": bytes,
+    "IntegerField": int,
+    "BigIntegerField": int,
+    "SmallIntegerField": int,
+    "PositiveIntegerField": int,
+    "PositiveBigIntegerField": int,
+    "PositiveSmallIntegerField": int,
+    "AutoField": int,
+    "BigAutoField": int,
+}
+
+
+def _plain_type(field_: models.Field[Any, Any]) -> type | None:
+    """The Python type whose values (and None) the field passes to the database unchanged
+    on both backends; a foreign key takes its target's. None: always prepare."""
+    target = field_.target_field if isinstance(field_, models.ForeignKey) else field_
+    return _PLAIN_TYPES.get(target.get_internal_type())
+
+
 @functools.cache
 def _insert_plan(
     vendor: str, model: type[models.Model], refs: tuple[tuple[str, str], ...]
-) -> tuple[str, tuple[models.Field[Any, Any], ...]]:
-    """The INSERT text of ``model`` (cached) and the fields whose values it takes."""
+) -> tuple[str, tuple[tuple[models.Field[Any, Any], str, type | None], ...]]:
+    """The INSERT text of ``model`` (cached) and the fields whose values it takes, each
+    with its attname and plain type (:func:`_plain_type`)."""
     del vendor  # part of the cache key: quoting depends on the backend
     by_attname = dict(refs)
     quote = connection.ops.quote_name
@@ -168,30 +199,38 @@ def _insert_plan(
             values.append("{" + by_attname[field_.attname] + "}")
         else:
             values.append("%s")
-            fields.append(field_)
+            fields.append((field_, field_.attname, _plain_type(field_)))
     sql = f"INSERT INTO {table(model)} ({', '.join(names)}) VALUES ({', '.join(values)})"
     return sql, tuple(fields)
 
 
 def insert(name: str, instance: models.Model, *, refs: Mapping[str, str] | None = None) -> Part:
     """The INSERT of an unsaved ``instance`` (its primary key comes from the database);
-    ``refs`` maps a foreign-key attname to the part whose new id it takes."""
-    sql, fields = _insert_plan(
-        connection.vendor, type(instance), tuple(sorted((refs or {}).items()))
-    )
-    params = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    ``refs`` maps a foreign-key attname to the part whose new id it takes. Values of the
+    field's plain type go as they are; anything else (dates, enums…) is prepared by the
+    field, as the ORM would."""
+    db = connections[DEFAULT_DB_ALIAS]
+    sql, fields = _insert_plan(db.vendor, type(instance), tuple(sorted((refs or {}).items())))
+    params = []
+    for field_, attname, plain in fields:
+        value = getattr(instance, attname)
+        if value is None or (plain is not None and type(value) is plain):
+            params.append(value)
+        else:
+            params.append(field_.get_db_prep_save(value, db))
     return Part(name, sql, params, instance)
 
 
 def update(name: str, model: type[models.Model], pk: Any, values: Mapping[str, Any]) -> Part:
     """``UPDATE`` of the row ``pk``: ``values`` by field name, prepared as the ORM would."""
-    quote = connection.ops.quote_name
+    db = connections[DEFAULT_DB_ALIAS]
+    quote = db.ops.quote_name
     assignments, params = [], []
     for field_name, value in values.items():
         field_ = model._meta.get_field(field_name)
         assert isinstance(field_, models.Field)
         assignments.append(f"{quote(field_.column)} = %s")
-        params.append(field_.get_db_prep_save(value, connection))
+        params.append(field_.get_db_prep_save(value, db))
     params.append(pk)
     sql = f"UPDATE {table(model)} SET {', '.join(assignments)} WHERE id = %s"
     return Part(name, sql, params)
@@ -204,8 +243,9 @@ def write_together(parts: Iterable[Part]) -> dict[str, int]:
     if not parts:
         return {}
     ids: dict[str, int] = {}
+    db = connections[DEFAULT_DB_ALIAS]
     with cursor() as cursor_:
-        if is_postgresql():
+        if db.vendor == "postgresql":
             refs = {part.name: f"(SELECT id FROM {part.name} LIMIT 1)" for part in parts}
             clauses = [f"{p.name} AS ({p.sql.format(**refs)} RETURNING id)" for p in parts]
             outputs = ", ".join(refs[part.name] for part in parts)
@@ -225,5 +265,5 @@ def write_together(parts: Iterable[Part]) -> dict[str, int]:
         if part.instance is not None:
             part.instance.pk = ids[part.name]
             part.instance._state.adding = False
-            part.instance._state.db = connection.alias
+            part.instance._state.db = db.alias
     return ids

@@ -593,8 +593,8 @@ def record_check_in(
         # with one read of this key (idempotency: a twin raced ahead is seen here) and of
         # the contract's live sessions; and every write in one statement.
         locked, account, receivable = _lock_for_check_in(contract)
-        size, last_hash, seen = _head_and_check_ins(key, locked.pk)
-        if any(found_key == key for found_key, _number, _status in seen):
+        size, last_hash, key_used, number, confirmed = _head_and_check_ins(key, locked.pk)
+        if key_used:
             existing = CheckIn.objects.order_by().get(key=key)
             same_request(
                 "check-in",
@@ -618,13 +618,8 @@ def record_check_in(
                 value=locked.number,
             )
         _require_releasable(locked)
-        # The lowest session number not in use: a disputed session is used again, so the
-        # releases still add up to the price exactly.
-        live = {number for _key, number, _status in seen}
-        confirmed = sum(1 for _key, _number, status in seen if status == CheckIn.Status.CONFIRMED)
-        number = 1
-        while number in live:
-            number += 1
+        # ``number``: the lowest session number not in use: a disputed session is used
+        # again, so the releases still add up to the price exactly.
         units = _units(locked)
         if locked.product_type == Contract.ProductType.STORED_VALUE and units is None:
             release = check_fen("amount_fen", amount_fen)
@@ -781,27 +776,33 @@ def _lock_for_check_in(contract: Contract) -> tuple[Contract, Account, Account]:
     return locked, accounts[codes[0]], accounts[codes[1]]
 
 
-def _head_and_check_ins(
-    key: str, contract_pk: int
-) -> tuple[int, bytes, list[tuple[str, int, str]]]:
-    """The journal head (locked: the last lock a write takes) with this key's check-in and
-    the contract's live ones, ``(key, number, status)``."""
+def _head_and_check_ins(key: str, contract_pk: int) -> tuple[int, bytes, bool, int, int]:
+    """The journal head (locked: the last lock a write takes) and, in the same query,
+    whether a check-in has this key, the lowest session number not in use by the
+    contract's live check-ins, and how many of them are confirmed: ``(size, last_hash,
+    key_used, number, confirmed)``. One row, however many sessions the contract has used."""
+    live = "SELECT number, status FROM {table} WHERE contract_id = %s AND status IN (%s, %s)"
     query = (
-        f"WITH h AS ({head_state_sql(lock=sql.lock_clause())}) "
-        "SELECT h.size, h.last_hash, k.key, k.number, k.status "
-        f"FROM h LEFT JOIN {sql.table(CheckIn)} k "
-        "ON (k.key = %s OR (k.contract_id = %s AND k.status IN (%s, %s)))"
+        f"WITH h AS ({head_state_sql(lock=sql.lock_clause())}), "
+        f"live AS ({live.format(table=sql.table(CheckIn))}) "
+        "SELECT h.size, h.last_hash, "
+        f"EXISTS (SELECT 1 FROM {sql.table(CheckIn)} WHERE key = %s), "
+        "CASE WHEN NOT EXISTS (SELECT 1 FROM live WHERE number = 1) THEN 1 ELSE "
+        "(SELECT min(a.number) + 1 FROM live a WHERE NOT EXISTS "
+        "(SELECT 1 FROM live b WHERE b.number = a.number + 1)) END, "
+        "(SELECT count(*) FROM live WHERE status = %s) "
+        "FROM h"
     )
+    params = [contract_pk, *LIVE_CHECK_IN_STATUSES, key, CheckIn.Status.CONFIRMED]
     for _attempt in (1, 2):
         with sql.cursor() as cursor:
-            cursor.execute(query, [key, contract_pk, *LIVE_CHECK_IN_STATUSES])
-            rows = cursor.fetchall()
-        if rows:
+            cursor.execute(query, params)
+            row = cursor.fetchone()
+        if row is not None:
             break
         ensure_head()
-    size, last_hash = int(rows[0][0]), bytes(rows[0][1])
-    seen = [(row[2], row[3], row[4]) for row in rows if row[2] is not None]
-    return size, last_hash, seen
+    assert row is not None
+    return int(row[0]), bytes(row[1]), bool(row[2]), int(row[3]), int(row[4])
 
 
 def _activation(contract: Contract, moment: datetime) -> dict[str, Any]:
