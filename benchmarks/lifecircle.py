@@ -43,6 +43,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -152,10 +153,13 @@ def quiet() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Timing:
-    """Wall and CPU (this process) seconds of repeated runs of one work."""
+    """Wall and CPU (this process) seconds and minor page faults of repeated runs of one
+    work. The faults show memory the run took fresh from the system: the works share one
+    heap, so one work's allocations can leave the next to pay them (see docs/lifecircle.md)."""
 
     wall: list[float]
     cpu: list[float]
+    faults: list[int]
 
     @property
     def median(self) -> float:
@@ -169,20 +173,26 @@ class Timing:
     def cpu_median(self) -> float:
         return statistics.median(self.cpu)
 
+    @property
+    def faults_median(self) -> float:
+        return statistics.median(self.faults)
+
 
 def interleaved(repeat: int, *works: Callable[[], Any]) -> list[tuple[Timing, Any]]:
     """Wall and CPU times of ``repeat`` runs of each work, the runs taken in turn (so load
     from other processes hits every tool alike), after one warm-up each; with the last
     result of each."""
     results = [work() for work in works]
-    timings = [Timing([], []) for _ in works]
+    timings = [Timing([], [], []) for _ in works]
     for _ in range(repeat):
         for i, work in enumerate(works):
+            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             cpu = time.process_time()
             started = time.perf_counter()
             results[i] = work()
             timings[i].wall.append(time.perf_counter() - started)
             timings[i].cpu.append(time.process_time() - cpu)
+            timings[i].faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults)
     return list(zip(timings, results, strict=True))
 
 
@@ -452,12 +462,14 @@ def bench_network(
     t_ours, t_floor, t_floor_counts = time_ours.median, time_floor.median, time_floor_counts.median
     print(
         f"ours (whole refresh)         {t_ours * 1000:9.1f} ms  "
-        f"(best {time_ours.best * 1000:.1f}, CPU {time_ours.cpu_median * 1000:.1f}; "
-        f"graph already built, as the platform keeps it: {time_warm.median * 1000:.1f})"
+        f"(best {time_ours.best * 1000:.1f}, CPU {time_ours.cpu_median * 1000:.1f}, "
+        f"page faults {time_ours.faults_median:.0f}; graph already built, as the platform "
+        f"keeps it: {time_warm.median * 1000:.1f})"
     )
     print(
         f"scipy floor (bare dijkstra)  {t_floor * 1000:9.1f} ms  "
-        f"(best {time_floor.best * 1000:.1f}, CPU {time_floor.cpu_median * 1000:.1f}; "
+        f"(best {time_floor.best * 1000:.1f}, CPU {time_floor.cpu_median * 1000:.1f}, "
+        f"page faults {time_floor.faults_median:.0f}; "
         f"with count reduction {t_floor_counts * 1000:.1f} ms)"
     )
     started = time.perf_counter()
@@ -473,10 +485,12 @@ def bench_network(
         "ours_ms": t_ours * 1000,
         "ours_best_ms": time_ours.best * 1000,
         "ours_cpu_ms": time_ours.cpu_median * 1000,
+        "ours_page_faults": time_ours.faults_median,
         "ours_graph_built_ms": time_warm.median * 1000,
         "scipy_floor_ms": t_floor * 1000,
         "scipy_floor_best_ms": time_floor.best * 1000,
         "scipy_floor_cpu_ms": time_floor.cpu_median * 1000,
+        "scipy_floor_page_faults": time_floor.faults_median,
         "scipy_floor_with_counts_ms": t_floor_counts * 1000,
         "pandana_ms": t_pandana * 1000,
         "speedup_vs_pandana": t_pandana / t_ours,

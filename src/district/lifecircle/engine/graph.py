@@ -233,10 +233,16 @@ def build_graph(
     lo = np.minimum(u, v)[keep]
     hi = np.maximum(u, v)[keep]
     length = length[keep]
-    order = np.lexsort((length, hi, lo))
+    # Sorted by pair (one int64 key: a third of the time of a three-key lexsort); only when
+    # some pair repeats are the lengths sorted too, so the shortest comes first.
+    pair = lo * n + hi
+    order = np.argsort(pair, kind="stable")
+    pair = pair[order]
+    first = np.ones(pair.shape[0], dtype=bool)
+    first[1:] = pair[1:] != pair[:-1]
+    if not first.all():
+        order = order[np.lexsort((length[order], pair))]
     lo, hi, length = lo[order], hi[order], length[order]
-    first = np.ones(lo.shape[0], dtype=bool)
-    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
     edge_u = lo[first].astype(np.int32)
     edge_v = hi[first].astype(np.int32)
     edge_length = np.ascontiguousarray(length[first])

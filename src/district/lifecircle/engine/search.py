@@ -67,13 +67,18 @@ PLAN_MIN_COST = 16 * CALL_COST
 """No tiling is tried below this (about 4.5 ms of whole-graph searches): planning costs up
 to about three calls (0.8 ms measured on the demo network), and a tiling kept saves at
 least a fifth (``TILE_GAIN``), which pays for the plan only above about 15 calls."""
-CHUNK_CELLS = 500_000
-"""Largest distance matrix (sources × nodes) of one whole-graph search: 4 MB. scipy
-allocates a fresh matrix per call, and counting reads it once more; a matrix this small is
-reused from the heap and stays in cache, where one of 33 MB (the 1,342 sources of the demo
-benchmark in one call) is new memory each time. Measured in CPU time on the demo network:
-the eight categories' bounded searches with their counts took 23–29 ms in one call per
-category, 17–20 ms in chunks of 0.2–0.8 million cells and 32 ms in chunks of 1.6 million."""
+CHUNK_CELLS = 125_000
+"""Largest distance matrix (sources × nodes) of one whole-graph search: 1 MB (40 sources
+of the 3,128-node demo network). scipy allocates a fresh matrix per call, and counting
+reads it once more; :func:`_count_whole` drops each matrix before the next call, so the
+heap hands the same memory back call after call and it stays in cache. Measured in CPU
+time on the demo network: one call per category (33 MB for the 1,342 sources of the demo
+benchmark, new memory each time) took 23–29 ms for the eight categories' bounded searches
+with their counts; chunks of 0.5 million cells with two matrices alive at a time took
+17–20 ms but grew the heap by 8 MB that the allocator returned to the system after each
+refresh, so the next one took 2,000 page faults (about 4 ms of system time and as much of
+cold cache); chunks of 125,000 cells with one matrix alive take no page fault once warm
+(29–32 ms for the whole refresh against 33.5–34 ms, best of 30 runs each)."""
 CHUNK_MIN_ROWS = 16
 """Fewest sources per whole-graph search, whatever the graph's size (bounds the calls)."""
 UNREACHED = -1
@@ -182,15 +187,25 @@ def _count_whole(
     limit_m: float,
     counts: Int32Array,
 ) -> Int32Array:
-    """:func:`count_within` by bounded searches on the whole graph, in chunks of sources."""
+    """:func:`count_within` by bounded searches on the whole graph, in chunks of sources.
+
+    Each chunk's distance matrix is compared into one boolean buffer, kept for the whole
+    call, and dropped before the next search allocates its own: at most one matrix and the
+    buffer are alive at a time, so the heap reuses the same memory chunk after chunk.
+    """
     # Sources sorted by multiplicity, so rows of equal weight are contiguous (see _add_counts).
     by_weight = np.argsort(multiplicity, kind="stable")
     unique, multiplicity = unique[by_weight], multiplicity[by_weight]
-    step = _chunk_rows(placed.node_count)
+    n = placed.node_count
+    step = _chunk_rows(n)
+    within = np.empty((min(step, unique.shape[0]), n), dtype=bool)
     every = slice(None)
     for lo in range(0, unique.shape[0], step):
-        dist = dijkstra(placed.csr, directed=True, indices=unique[lo : lo + step], limit=limit_m)
-        _add_counts(counts, every, dist, multiplicity[lo : lo + step], limit_m)
+        rows = min(step, unique.shape[0] - lo)
+        dist = dijkstra(placed.csr, directed=True, indices=unique[lo : lo + rows], limit=limit_m)
+        np.less_equal(dist, limit_m, out=within[:rows])
+        del dist
+        _add_within(counts, every, within[:rows], multiplicity[lo : lo + rows])
     return counts
 
 
@@ -204,6 +219,13 @@ def _add_counts(
     """Add to ``counts[nodes]`` the number of rows of ``dist`` within the limit, row ``i``
     counting ``weights[i]`` times."""
     within = np.asarray(dist, dtype=np.float64).reshape(weights.shape[0], -1) <= limit_m
+    _add_within(counts, nodes, within, weights)
+
+
+def _add_within(
+    counts: Int32Array, nodes: IntArray | slice, within: BoolArray, weights: IntArray
+) -> None:
+    """Add to ``counts[nodes]`` the True rows of ``within``, row ``i`` ``weights[i]`` times."""
     # One column sum per run of equal weights (few: facilities sharing a node). A product
     # ``weights @ within`` does not use BLAS on booleans, and ``np.add.reduceat`` over the
     # runs is not vectorised: both cost 3 times as much.
