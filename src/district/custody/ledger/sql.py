@@ -24,6 +24,7 @@ same tables, constraints and model instances, with three tools:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -236,15 +237,16 @@ def update(name: str, model: type[models.Model], pk: Any, values: Mapping[str, A
     return Part(name, sql, params)
 
 
-def write_together(parts: Iterable[Part]) -> dict[str, int]:
+def write_together(parts: Iterable[Part], *, using: Any = None) -> dict[str, int]:
     """Run ``parts`` (one statement on PostgreSQL) and return each part's first new or
-    updated id; inserted instances get their primary key and count as saved."""
+    updated id; inserted instances get their primary key and count as saved. ``using``: a
+    :func:`cursor` to run them on (a new one when None)."""
     parts = list(parts)
     if not parts:
         return {}
     ids: dict[str, int] = {}
     db = connections[DEFAULT_DB_ALIAS]
-    with cursor() as cursor_:
+    with contextlib.nullcontext(using) if using is not None else cursor() as cursor_:
         if db.vendor == "postgresql":
             refs = {part.name: f"(SELECT id FROM {part.name} LIMIT 1)" for part in parts}
             clauses = [f"{p.name} AS ({p.sql.format(**refs)} RETURNING id)" for p in parts]

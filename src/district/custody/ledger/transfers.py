@@ -39,6 +39,7 @@ CNY = 156
 BANK_CODE = "custody:bank"
 REFUNDS_CODE = "custody:refunds-payable"
 FEES_CODE = "custody:fees"
+KINDS = frozenset(Transfer.Kind.values)
 
 
 # --- accounts ----------------------------------------------------------------------------
@@ -139,7 +140,7 @@ def _check_spec(spec: TransferSpec, position: int) -> None:
             value=spec.key,
             fix="Send a unique key per transfer, e.g. a UUID.",
         )
-    if spec.kind not in Transfer.Kind.values:
+    if spec.kind not in KINDS:
         raise InputError(
             f"{where}: kind {spec.kind!r} is not one of {', '.join(Transfer.Kind.values)}",
             field="kind",

@@ -592,8 +592,12 @@ def record_check_in(
         # and both accounts locked in one query, in that order; the journal head locked
         # with one read of this key (idempotency: a twin raced ahead is seen here) and of
         # the contract's live sessions; and every write in one statement.
-        locked, account, receivable = _lock_for_check_in(contract)
-        size, last_hash, key_used, number, confirmed = _head_and_check_ins(key, locked.pk)
+        with sql.cursor() as cursor:
+            return write(cursor)
+
+    def write(cursor: Any) -> CheckIn:
+        locked, account, receivable = _lock_for_check_in(contract, cursor)
+        size, last_hash, key_used, number, confirmed = _head_and_check_ins(key, locked.pk, cursor)
         if key_used:
             existing = CheckIn.objects.order_by().get(key=key)
             same_request(
@@ -718,7 +722,7 @@ def record_check_in(
             sql.update("hd", JournalHead, 1, head_update_values(records)),
         ]
         crashpoint("transfer.before_apply")
-        sql.write_together(parts)
+        sql.write_together(parts, using=cursor)
         crashpoint("transfer.after_apply")
         crashpoint("journal.after_append")
         check_in.transfer = transfer
@@ -741,16 +745,15 @@ def _check_in_lock_sql(vendor: str) -> str:
     )
 
 
-def _lock_for_check_in(contract: Contract) -> tuple[Contract, Account, Account]:
+def _lock_for_check_in(contract: Contract, cursor: Any) -> tuple[Contract, Account, Account]:
     """The contract (with its merchant and consumer), then its account and its merchant's
     receivable in ascending id order, locked in one query (the accounts created first if
     missing)."""
     codes = (f"contract:{contract.pk}:held", f"merchant:{contract.merchant_id}:receivable")
     query = _check_in_lock_sql(connection.vendor)
     for attempt in (1, 2):
-        with sql.cursor() as cursor:
-            cursor.execute(query, [*codes, contract.pk])
-            rows = cursor.fetchall()
+        cursor.execute(query, [*codes, contract.pk])
+        rows = cursor.fetchall()
         if len(rows) == 2 or attempt == 2:
             break
         if not Contract.objects.filter(pk=contract.pk).exists():
@@ -776,28 +779,50 @@ def _lock_for_check_in(contract: Contract) -> tuple[Contract, Account, Account]:
     return locked, accounts[codes[0]], accounts[codes[1]]
 
 
-def _head_and_check_ins(key: str, contract_pk: int) -> tuple[int, bytes, bool, int, int]:
+def _head_and_check_ins(
+    key: str, contract_pk: int, cursor: Any
+) -> tuple[int, bytes, bool, int, int]:
     """The journal head (locked: the last lock a write takes) and, in the same query,
     whether a check-in has this key, the lowest session number not in use by the
     contract's live check-ins, and how many of them are confirmed: ``(size, last_hash,
     key_used, number, confirmed)``. One row, however many sessions the contract has used."""
-    live = "SELECT number, status FROM {table} WHERE contract_id = %s AND status IN (%s, %s)"
+    table = sql.table(CheckIn)
+
+    def live(alias: str) -> str:
+        return f"{table} {alias} WHERE {alias}.contract_id = %s AND {alias}.status IN (%s, %s)"
+
+    # Sessions 1..n in use (the usual case): the next is n + 1, from the count and the
+    # maximum. Only after a disputed session leaves a gap is the gap searched, through the
+    # unique index on (contract, number) of live check-ins.
     query = (
         f"WITH h AS ({head_state_sql(lock=sql.lock_clause())}), "
-        f"live AS ({live.format(table=sql.table(CheckIn))}) "
+        "s AS (SELECT count(*) AS n, COALESCE(max(k.number), 0) AS top, "
+        "COALESCE(sum(CASE WHEN k.status = %s THEN 1 ELSE 0 END), 0) AS confirmed "
+        f"FROM {live('k')}) "
         "SELECT h.size, h.last_hash, "
-        f"EXISTS (SELECT 1 FROM {sql.table(CheckIn)} WHERE key = %s), "
-        "CASE WHEN NOT EXISTS (SELECT 1 FROM live WHERE number = 1) THEN 1 ELSE "
-        "(SELECT min(a.number) + 1 FROM live a WHERE NOT EXISTS "
-        "(SELECT 1 FROM live b WHERE b.number = a.number + 1)) END, "
-        "(SELECT count(*) FROM live WHERE status = %s) "
-        "FROM h"
+        f"EXISTS (SELECT 1 FROM {table} WHERE key = %s), "
+        "CASE WHEN s.n = s.top THEN s.top + 1 "
+        f"WHEN NOT EXISTS (SELECT 1 FROM {live('k')} AND k.number = 1) THEN 1 "
+        f"ELSE (SELECT min(a.number) + 1 FROM {live('a')} "
+        f"AND NOT EXISTS (SELECT 1 FROM {live('k')} AND k.number = a.number + 1)) END, "
+        "s.confirmed FROM h, s"
     )
-    params = [contract_pk, *LIVE_CHECK_IN_STATUSES, key, CheckIn.Status.CONFIRMED]
+    statuses = list(LIVE_CHECK_IN_STATUSES)
+    params = [
+        CheckIn.Status.CONFIRMED,
+        contract_pk,
+        *statuses,
+        key,
+        contract_pk,
+        *statuses,
+        contract_pk,
+        *statuses,
+        contract_pk,
+        *statuses,
+    ]
     for _attempt in (1, 2):
-        with sql.cursor() as cursor:
-            cursor.execute(query, params)
-            row = cursor.fetchone()
+        cursor.execute(query, params)
+        row = cursor.fetchone()
         if row is not None:
             break
         ensure_head()

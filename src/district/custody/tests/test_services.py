@@ -225,6 +225,34 @@ def test_disputed_check_in_voids_and_the_session_is_used_again(
     position = services.contract_position(pack)
     assert position.released_fen == sum(c.release_fen for c in (first, third, fourth))
     assert position.pending_fen == 0
+    # No gap left: the next session follows the highest.
+    fifth = services.record_check_in(
+        key="e", contract=pack, by=core_cast["gymstaff"], now=T0 + timedelta(hours=6)
+    )
+    assert fifth.number == 4
+    # A gap at the top is used again too.
+    services.dispute_check_in(
+        check_in=fifth, by=core_cast["alice"], reason="没有上课", now=T0 + timedelta(hours=7)
+    )
+    sixth = services.record_check_in(
+        key="f", contract=pack, by=core_cast["alice"], now=T0 + timedelta(hours=8)
+    )
+    assert sixth.number == 4
+
+
+def test_a_disputed_first_session_is_used_again(core_cast: dict[str, Any], pack: Any) -> None:
+    alice, staff = core_cast["alice"], core_cast["gymstaff"]
+    first = services.record_check_in(key="g1", contract=pack, by=staff, now=T0)
+    services.record_check_in(key="g2", contract=pack, by=alice, now=T0 + timedelta(hours=1))
+    services.dispute_check_in(
+        check_in=first, by=alice, reason="没有上课", now=T0 + timedelta(hours=2)
+    )
+    again = services.record_check_in(key="g3", contract=pack, by=alice, now=T0 + timedelta(hours=3))
+    assert again.number == 1
+    following = services.record_check_in(
+        key="g4", contract=pack, by=alice, now=T0 + timedelta(hours=4)
+    )
+    assert following.number == 3
 
 
 def test_due_check_ins_confirm_themselves(core_cast: dict[str, Any], pack: Any) -> None:
