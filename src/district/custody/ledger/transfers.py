@@ -342,6 +342,20 @@ def prepare_transfer(spec: TransferSpec, *, now: datetime, batch: str = "") -> T
         debit.debits_posted += amount
         credit.credits_posted += amount
     _refuse_over_limit(spec.key, amount, (debit, credit))
+    return _row(spec, debit, credit, amount, now=now, batch=batch)
+
+
+def _row(
+    spec: TransferSpec,
+    debit: Account,
+    credit: Account,
+    amount: int,
+    *,
+    now: datetime,
+    batch: str,
+    pending: Transfer | None = None,
+) -> Transfer:
+    """The unsaved transfer row of ``spec`` (a post or void names its ``pending``)."""
     return Transfer(
         key=spec.key,
         ledger=debit.ledger,
@@ -349,11 +363,12 @@ def prepare_transfer(spec: TransferSpec, *, now: datetime, batch: str = "") -> T
         debit_account=debit,
         credit_account=credit,
         amount_fen=amount,
+        pending_of=pending,
         code=spec.code,
         reference=spec.reference,
         batch=batch,
-        contract=spec.contract,
-        merchant=spec.merchant,
+        contract=spec.contract or (pending.contract if pending else None),
+        merchant=spec.merchant or (pending.merchant if pending else None),
         created_at=now,
     )
 
@@ -483,21 +498,7 @@ def create_transfers(
                 continue
             _refuse_over_limit(spec.key, amount, (debit, credit))
             rows.append(
-                Transfer(
-                    key=spec.key,
-                    ledger=debit.ledger,
-                    kind=spec.kind,
-                    debit_account=debit,
-                    credit_account=credit,
-                    amount_fen=amount,
-                    pending_of=pending,
-                    code=spec.code,
-                    reference=spec.reference,
-                    batch=batch_name,
-                    contract=spec.contract or (pending.contract if pending else None),
-                    merchant=spec.merchant or (pending.merchant if pending else None),
-                    created_at=moment,
-                )
+                _row(spec, debit, credit, amount, now=moment, batch=batch_name, pending=pending)
             )
         _write_totals(list(accounts.values()))
         for row in rows:

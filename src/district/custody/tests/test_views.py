@@ -369,11 +369,11 @@ def test_notary_sees_the_journal_status(cast: dict[str, Any]) -> None:
         )
 
 
-@pytest.mark.django_db
-def test_notary_runs_a_settlement(cast: dict[str, Any]) -> None:
+def _one_session_used(cast: dict[str, Any], key: str) -> None:
+    """Alice's RMB 1,000 pack at m1, signed three days ago, one session used (RMB 100)."""
     past = timezone.now() - timedelta(days=3)
     pack = services.sign_contract(
-        key="t-s",
+        key=f"t-{key}",
         merchant=cast["m1"],
         consumer=services.consumer_for(cast["alice"]),
         product_type="class_pack",
@@ -384,8 +384,13 @@ def test_notary_runs_a_settlement(cast: dict[str, Any]) -> None:
         now=past,
     )
     services.record_check_in(
-        key="ci-s", contract=pack, by=cast["alice"], now=past + timedelta(hours=1)
+        key=f"ci-{key}", contract=pack, by=cast["alice"], now=past + timedelta(hours=1)
     )
+
+
+@pytest.mark.django_db
+def test_notary_runs_a_settlement(cast: dict[str, Any]) -> None:
+    _one_session_used(cast, "s")
     notary = as_user(cast["notary"])
     yesterday = timezone.localdate() - timedelta(days=1)
     response = notary.post(url("settle"), {"period_end": yesterday.isoformat()})
@@ -396,21 +401,7 @@ def test_notary_runs_a_settlement(cast: dict[str, Any]) -> None:
 
 @pytest.mark.django_db
 def test_notary_settles_one_merchant(cast: dict[str, Any]) -> None:
-    past = timezone.now() - timedelta(days=3)
-    pack = services.sign_contract(
-        key="t-s1",
-        merchant=cast["m1"],
-        consumer=services.consumer_for(cast["alice"]),
-        product_type="class_pack",
-        price_fen=100000,
-        sessions=10,
-        starts_on=timezone.localdate(past),
-        by=cast["alice"],
-        now=past,
-    )
-    services.record_check_in(
-        key="ci-s1", contract=pack, by=cast["alice"], now=past + timedelta(hours=1)
-    )
+    _one_session_used(cast, "s1")
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     m1_path = url("settle_merchant", cast["m1"].pk)
     # Only the notary: everyone else gets 403, an anonymous visitor the login page, and
