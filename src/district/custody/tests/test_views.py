@@ -436,6 +436,20 @@ def test_notary_settles_one_merchant(cast: dict[str, Any]) -> None:
 
 
 @pytest.mark.django_db
+def test_a_merchant_settled_for_the_period_shows_the_payment_not_the_button(
+    cast: dict[str, Any],
+) -> None:
+    notary = as_user(cast["notary"])
+    period_end = timezone.localdate().replace(day=1) - timedelta(days=1)
+    m1, m2 = cast["m1"].pk, cast["m2"].pk
+    notary.post(url("settle_merchant", m1), {"period_end": period_end.isoformat()})
+    page = notary.get(url("notary")).content.decode()
+    assert f'data-testid="settled-{m1}"' in page and "本期已结算：¥0.00" in page
+    assert f'data-testid="settle-merchant-{m1}"' not in page
+    assert f'data-testid="settle-merchant-{m2}"' in page
+
+
+@pytest.mark.django_db
 def test_anonymous_is_sent_to_login_everywhere(cast: dict[str, Any]) -> None:
     client = Client()
     pk = cast["contract_a"].pk

@@ -28,6 +28,7 @@ def notary(request: HttpRequest) -> HttpResponse:
     chain_problems = services.verify_journal_chain()
     ledger_problems = services.account_balances_check()
     period_end = timezone.localdate().replace(day=1) - timedelta(days=1)
+    settled = {s.merchant_id: s for s in Settlement.objects.filter(period_end=period_end)}
     return render(
         request,
         "custody/notary.html",
@@ -39,7 +40,11 @@ def notary(request: HttpRequest) -> HttpResponse:
             "summary": services.custody_summary(),
             "settle_form": SettleForm(initial={"period_end": period_end}),
             "period_end": period_end,
-            "merchants": services.merchant_balances(),
+            # Each merchant with its settlement for this period, if made: then no button,
+            # the amount paid instead.
+            "merchant_rows": [
+                (m, settled.get(m.merchant.pk)) for m in services.merchant_balances()
+            ],
             "settlements": Settlement.objects.select_related("merchant").order_by("-pk")[:50],
         },
     )
