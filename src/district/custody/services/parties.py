@@ -30,42 +30,51 @@ def check_licence(licence: str, *, is_demo: bool) -> str:
     code = "".join((licence or "").split()).upper()
     if len(code) != 18:
         raise InputError(
+            f"营业执照代码 {licence!r} 有 {len(code)} 位，统一社会信用代码应为 18 位。"
             f"The licence {licence!r} has {len(code)} characters; a unified social credit code "
             "has 18",
             field="licence",
             value=licence,
-            fix="Copy the 18-character code from the business licence (营业执照).",
+            fix="请照营业执照抄写 18 位代码。Copy the 18-character code from the business "
+            "licence (营业执照).",
         )
     if code.startswith(DEMO_LICENCE_PREFIX):
         if not is_demo:
             raise InputError(
+                f"代码 {code} 以 DEMO 开头，仅用于演示数据。"
                 f"The licence {code} starts with DEMO, which marks demo data",
                 field="licence",
                 value=code,
-                fix="Give the merchant's real code, or register it with is_demo=True.",
+                fix="请填写商户的真实代码。Give the merchant's real code, or register it with "
+                "is_demo=True.",
             )
         if not code.isalnum():
             raise InputError(
-                f"The demo licence {code} has other than letters and digits", field="licence"
+                f"演示代码 {code} 只能由字母和数字组成。"
+                f"The demo licence {code} has other than letters and digits",
+                field="licence",
             )
         return code
     bad = sorted({c for c in code if c not in USCC_ALPHABET})
     if bad:
         raise InputError(
+            f"代码 {code} 含有统一社会信用代码不用的字符 {''.join(bad)!r}。"
             f"The licence {code} contains {''.join(bad)!r}, not used in unified social "
             "credit codes",
             field="licence",
             value=code,
-            fix="Codes use digits and capital letters except I, O, S, V and Z.",
+            fix="代码由数字和除 I、O、S、V、Z 以外的大写字母组成。Codes use digits and capital "
+            "letters except I, O, S, V and Z.",
         )
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
         raise InputError(
+            f"代码 {code} 未通过 GB 32100 校验：最后一位应为 {expected!r}，而不是 {code[17]!r}。"
             f"The licence {code} fails the GB 32100 check: its last character should be "
             f"{expected!r}, not {code[17]!r}",
             field="licence",
             value=code,
-            fix="Check the code for a typing mistake.",
+            fix="请检查是否输错。Check the code for a typing mistake.",
         )
     return code
 
@@ -91,13 +100,15 @@ def register_merchant(
     clean_name = (name or "").strip()
     if not clean_name or len(clean_name) > 120:
         raise InputError(
+            f"商户名称 {name!r} 为空或超过 120 个字。"
             f"The merchant name {name!r} is empty or longer than 120 characters",
             field="name",
             value=name,
-            fix="Give the name on the business licence.",
+            fix="请填写营业执照上的名称。Give the name on the business licence.",
         )
     if sector not in Merchant.Sector.values:
         raise InputError(
+            f"行业 {sector!r} 无效，应为健身或培训。"
             f"sector is {sector!r}; it must be fitness or training",
             field="sector",
             value=sector,
@@ -108,12 +119,14 @@ def register_merchant(
         or last_year_revenue_fen < 0
     ):
         raise InputError(
+            f"上年营业额 {last_year_revenue_fen!r} 无效，应为不小于 0 的整数（分）。"
             f"last_year_revenue_fen is {last_year_revenue_fen!r}; give fen, at least 0",
             field="last_year_revenue_fen",
             value=last_year_revenue_fen,
         )
     if lease_ends_on is not None and lease_ends_on < registered_on:
         raise InputError(
+            f"租约于 {lease_ends_on.isoformat()} 到期，早于登记日 {registered_on.isoformat()}。"
             f"The lease ends on {lease_ends_on.isoformat()}, before registration on "
             f"{registered_on.isoformat()}",
             field="lease_ends_on",
@@ -125,11 +138,12 @@ def register_merchant(
         if existing is not None:
             if existing.name != clean_name or existing.sector != sector:
                 raise ConflictError(
+                    f"代码 {code} 已登记为 {existing.name}（{existing.sector}）。"
                     f"The licence {code} is already registered to {existing.name} "
                     f"({existing.sector})",
                     field="licence",
                     value=code,
-                    fix="Each licence registers one merchant.",
+                    fix="一个代码只能登记一个商户。Each licence registers one merchant.",
                 )
             return existing
         merchant = Merchant.objects.create(
