@@ -268,11 +268,11 @@ def _parse_amount(text: str, *, path: str, row: int, name: str) -> int:
     whole, _dot, cents = digits.partition(".")
     if not whole.isdigit() or (cents and (not cents.isdigit() or len(cents) > 2)):
         raise DataFileError(
-            f"{text!r} is not an amount in yuan",
+            f"{text!r} 不是以元为单位的金额。{text!r} is not an amount in yuan",
             path=path,
             row=row,
             field=name,
-            fix="Write amounts like 1200.00 or -35.5.",
+            fix="金额请写作 1200.00 或 -35.5。Write amounts like 1200.00 or -35.5.",
         )
     fen = int(whole) * 100 + int((cents or "0").ljust(2, "0"))
     return -fen if negative else fen
@@ -283,16 +283,18 @@ def _read_statement(data: bytes, name: str) -> list[dict[str, Any]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DataFileError(
-            "not UTF-8 text", path=name, fix="Save the statement as UTF-8 CSV."
+            "不是 UTF-8 文本。not UTF-8 text",
+            path=name,
+            fix="请将对账单存为 UTF-8 CSV。Save the statement as UTF-8 CSV.",
         ) from None
     reader = csv.DictReader(io.StringIO(text))
     missing = {"date", "amount", "reference"} - set(reader.fieldnames or [])
     if missing:
         raise DataFileError(
-            f"missing column(s) {', '.join(sorted(missing))}",
+            f"缺少列 {', '.join(sorted(missing))}。missing column(s) {', '.join(sorted(missing))}",
             path=name,
             row=1,
-            fix="The header is date,amount,reference,counterparty,balance.",
+            fix="表头应为 The header is date,amount,reference,counterparty,balance.",
         )
     rows = []
     for number, record in enumerate(reader, start=2):
@@ -300,15 +302,17 @@ def _read_statement(data: bytes, name: str) -> list[dict[str, Any]]:
             booked = date.fromisoformat((record.get("date") or "").strip())
         except ValueError:
             raise DataFileError(
-                f"{record.get('date')!r} is not a date",
+                f"{record.get('date')!r} 不是日期。{record.get('date')!r} is not a date",
                 path=name,
                 row=number,
                 field="date",
-                fix="Write dates as 2026-01-31.",
+                fix="日期请写作 2026-01-31。Write dates as 2026-01-31.",
             ) from None
         amount = _parse_amount(record.get("amount") or "", path=name, row=number, name="amount")
         if amount == 0:
-            raise DataFileError("the amount is zero", path=name, row=number, field="amount")
+            raise DataFileError(
+                "金额为零。the amount is zero", path=name, row=number, field="amount"
+            )
         balance_text = (record.get("balance") or "").strip()
         balance = (
             _parse_amount(balance_text, path=name, row=number, name="balance")
@@ -327,7 +331,9 @@ def _read_statement(data: bytes, name: str) -> list[dict[str, Any]]:
         )
     if not rows:
         raise DataFileError(
-            "no lines after the header", path=name, fix="Export the statement with its lines."
+            "表头之后没有数据行。no lines after the header",
+            path=name,
+            fix="请导出含明细的对账单。Export the statement with its lines.",
         )
     return rows
 
@@ -343,7 +349,11 @@ def import_bank_statement(
     if isinstance(path_or_file, str | Path):
         file_path = Path(path_or_file)
         if not file_path.is_file():
-            raise InputError(f"There is no file {file_path}", field="path", value=str(file_path))
+            raise InputError(
+                f"文件 {file_path} 不存在。There is no file {file_path}",
+                field="path",
+                value=str(file_path),
+            )
         data = file_path.read_bytes()
         file_name = name or file_path.name
     else:
