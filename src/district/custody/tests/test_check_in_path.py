@@ -169,6 +169,25 @@ def test_a_check_in_creates_a_missing_receivable(core_cast: dict[str, Any]) -> N
     assert services.account_balances_check() == []
 
 
+def test_the_session_filling_the_last_gap_completes_the_contract(
+    core_cast: dict[str, Any],
+) -> None:
+    # Sessions 1 and 3 confirmed, 2 disputed: the next check-in is session 2, the last one
+    # missing. Every session is then confirmed and every fen released, so the contract is
+    # completed, as when the last number is used last.
+    bob, staff = core_cast["bob"], core_cast["gymstaff"]
+    pack = _sign(core_cast, "gap", product_type="class_pack", price_fen=282_433, sessions=3)
+    services.record_check_in(key="g1", contract=pack, by=bob, now=T0)
+    second = services.record_check_in(key="g2", contract=pack, by=staff, now=T0)
+    services.record_check_in(key="g3", contract=pack, by=bob, now=T0)
+    services.dispute_check_in(check_in=second, by=bob, reason="没有上课", now=T0)
+    last = services.record_check_in(key="g4", contract=pack, by=bob, now=T0)
+    assert last.number == 2
+    assert services.contract_position(pack).remaining_fen == 0
+    assert Contract.objects.get(pk=pack.pk).status == Contract.Status.COMPLETED
+    assert last.contract.status == Contract.Status.COMPLETED
+
+
 def test_after_a_check_in_the_connection_serves_the_orm(
     core_cast: dict[str, Any], pack: Any
 ) -> None:
