@@ -195,3 +195,39 @@ def test_after_a_check_in_the_connection_serves_the_orm(
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM custody_checkin WHERE key = %s", ["c1"])
         assert cursor.fetchone() == (1,)
+
+
+def test_write_together_returns_ids_and_fills_references(core_cast: dict[str, Any]) -> None:
+    from django.utils import timezone
+
+    from district.custody.ledger import sql
+    from district.custody.models import JournalHead
+
+    bank = custody_bank()
+    account = Account(code="test:extra", kind=Account.Kind.FEES)
+    transfer = Transfer(
+        key="test:wt",
+        kind=Transfer.Kind.POSTED,
+        debit_account=bank,
+        amount_fen=1,
+        code="fee",
+        created_at=timezone.now(),
+    )
+    ids = sql.write_together(
+        [
+            sql.insert("acc", account),
+            sql.insert("tr", transfer, refs={"credit_account_id": "acc"}),
+            sql.update("none", JournalHead, 2, {"size": 0}),  # matches no row
+        ]
+    )
+    assert ids["acc"] == account.pk and ids["tr"] == transfer.pk
+    assert ids["none"] is None
+    assert not account._state.adding and not transfer._state.adding
+    # ``auto_now_add`` is filled as the ORM's save() fills it.
+    assert Account.objects.get(pk=account.pk).created_at == account.created_at is not None
+    stored = Transfer.objects.get(pk=transfer.pk)
+    assert (stored.credit_account_id, stored.kind, stored.created_at) == (
+        account.pk,
+        Transfer.Kind.POSTED,
+        transfer.created_at,
+    )
