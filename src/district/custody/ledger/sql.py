@@ -182,12 +182,18 @@ def _plain_type(field_: models.Field[Any, Any]) -> type | None:
     return _PLAIN_TYPES.get(target.get_internal_type())
 
 
+def _fills_itself(field_: models.Field[Any, Any]) -> bool:
+    """Whether the field sets its own value on save (``auto_now``, ``auto_now_add``)."""
+    return bool(getattr(field_, "auto_now", False) or getattr(field_, "auto_now_add", False))
+
+
 @functools.cache
 def _insert_plan(
     vendor: str, model: type[models.Model], refs: tuple[tuple[str, str], ...]
 ) -> tuple[str, tuple[tuple[models.Field[Any, Any], str, type | None], ...]]:
     """The INSERT text of ``model`` (cached) and the fields whose values it takes, each
-    with its attname and plain type (:func:`_plain_type`)."""
+    with its attname and plain type (:func:`_plain_type`; None also for a field that sets
+    its own value, such as ``auto_now_add``)."""
     del vendor  # part of the cache key: quoting depends on the backend
     by_attname = dict(refs)
     quote = connection.ops.quote_name
@@ -200,7 +206,8 @@ def _insert_plan(
             values.append("{" + by_attname[field_.attname] + "}")
         else:
             values.append("%s")
-            fields.append((field_, field_.attname, _plain_type(field_)))
+            plain = None if _fills_itself(field_) else _plain_type(field_)
+            fields.append((field_, field_.attname, plain))
     sql = f"INSERT INTO {table(model)} ({', '.join(names)}) VALUES ({', '.join(values)})"
     return sql, tuple(fields)
 
@@ -214,7 +221,10 @@ def insert(name: str, instance: models.Model, *, refs: Mapping[str, str] | None 
     sql, fields = _insert_plan(db.vendor, type(instance), tuple(sorted((refs or {}).items())))
     params = []
     for field_, attname, plain in fields:
-        value = getattr(instance, attname)
+        if plain is None and _fills_itself(field_):
+            value = field_.pre_save(instance, True)  # as the ORM's save() does
+        else:
+            value = getattr(instance, attname)
         if value is None or (plain is not None and type(value) is plain):
             params.append(value)
         else:

@@ -693,7 +693,9 @@ def record_check_in(
         changed: dict[str, Any] = {}
         if status == CheckIn.Status.CONFIRMED:
             changed |= _activation(locked, moment)
-            if number == units and _is_used_up(locked, confirmed=confirmed + 1, account=account):
+            # Not only when ``number`` is the last: after a disputed session the last one
+            # missing may be any number.
+            if units is not None and _is_used_up(locked, confirmed=confirmed + 1, account=account):
                 locked.status = changed["status"] = Contract.Status.COMPLETED
         if changed:
             parts.append(sql.update("co", Contract, locked.pk, changed))

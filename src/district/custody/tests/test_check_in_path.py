@@ -1,0 +1,233 @@
+"""The check-in's plain-SQL path (``ledger.sql``): branches the service tests do not reach."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from district.core.errors import ConflictError, PermissionDeniedError
+from district.custody import services
+from district.custody.ledger import TransferSpec, create_transfer, custody_bank
+from district.custody.models import Account, CheckIn, Contract, JournalRecord, Transfer
+
+from .conftest import T0
+
+pytestmark = pytest.mark.django_db
+
+
+def _sign(cast: dict[str, Any], key: str, **terms: Any) -> Contract:
+    return services.sign_contract(
+        key=key,
+        merchant=cast["gym"],
+        consumer=cast["bob_c"],
+        starts_on=T0.date(),
+        by=cast["bob"],
+        now=T0,
+        **terms,
+    )
+
+
+def _last_check_in_event() -> dict[str, Any]:
+    record = JournalRecord.objects.filter(event_type="check_in").order_by("-seq").first()
+    assert record is not None
+    return dict(json.loads(bytes(record.entry))["event"])
+
+
+def test_inside_an_outer_block_a_refused_check_in_leaves_the_next_one_working(
+    core_cast: dict[str, Any], pack: Any
+) -> None:
+    alice = core_cast["alice"]
+    with transaction.atomic():
+        first = services.record_check_in(key="o1", contract=pack, by=alice, now=T0)
+        with pytest.raises(PermissionDeniedError):
+            services.record_check_in(key="o2", contract=pack, by=core_cast["outsider"], now=T0)
+        second = services.record_check_in(key="o3", contract=pack, by=alice, now=T0)
+        # A refusal by the database (the release's transfer key is taken) rolls back to the
+        # savepoint; the prepared statements must survive it.
+        create_transfer(
+            TransferSpec(
+                key="o4:release",
+                code="deposit",
+                debit=custody_bank(),
+                credit=Account.objects.get(contract=pack),
+                amount_fen=1,
+            ),
+            now=T0,
+        )
+        with pytest.raises(IntegrityError):
+            services.record_check_in(key="o4", contract=pack, by=alice, now=T0)
+        third = services.record_check_in(key="o5", contract=pack, by=alice, now=T0)
+    assert [first.number, second.number, third.number] == [1, 2, 3]
+    assert not CheckIn.objects.filter(key__in=["o2", "o4"]).exists()
+    assert services.account_balances_check() == []
+    assert services.verify_journal_chain() == []
+
+
+def test_prepared_statements_off(core_cast: dict[str, Any], pack: Any, settings: Any) -> None:
+    # DISTRICT_DB_PREPARED=false: Django's own cursor, client-side parameters.
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    first = services.record_check_in(key="p1", contract=pack, by=core_cast["alice"], now=T0)
+    second = services.record_check_in(key="p2", contract=pack, by=core_cast["gymstaff"], now=T0)
+    assert (first.number, second.number) == (1, 2)
+    assert services.account_balances_check() == []
+
+
+def test_the_returned_check_in_matches_the_stored_row(core_cast: dict[str, Any], pack: Any) -> None:
+    moment = T0 + timedelta(hours=1)
+    check_in = services.record_check_in(
+        key="m1", contract=pack, by=core_cast["gymstaff"], now=moment
+    )
+    stored = CheckIn.objects.select_related("transfer").get(pk=check_in.pk)
+    assert not check_in._state.adding
+    for name in (
+        "contract_id",
+        "number",
+        "recorded_by",
+        "status",
+        "occurred_at",
+        "confirm_by",
+        "resolved_at",
+        "release_fen",
+        "transfer_id",
+        "recorded_user_id",
+        "key",
+        "dispute_reason",
+    ):
+        assert getattr(check_in, name) == getattr(stored, name), name
+    assert check_in.transfer is not None and check_in.transfer.pk == stored.transfer_id
+    assert stored.transfer is not None
+    assert (stored.transfer.kind, stored.transfer.amount_fen) == (Transfer.Kind.PENDING, 10_000)
+    assert stored.transfer.created_at == moment
+    assert stored.confirm_by == moment + timedelta(hours=72)
+    event = _last_check_in_event()
+    assert event == {
+        "type": "check_in",
+        "contract": pack.number,
+        "number": 1,
+        "recorded_by": "merchant",
+        "status": "awaiting",
+        "release_fen": 10_000,
+        "transfer": "m1:release",
+        "pending": True,
+        "confirm_by": (moment + timedelta(hours=72)).isoformat(),
+        "by": event["by"],
+    }
+    assert Contract.objects.get(pk=pack.pk).status == Contract.Status.HELD
+
+
+def test_a_merchant_recorded_spend_on_a_stored_value_card(core_cast: dict[str, Any]) -> None:
+    card = _sign(core_cast, "card", product_type="stored_value", price_fen=10_000)
+    staff = core_cast["gymstaff"]
+    spend = services.record_check_in(key="s1", contract=card, by=staff, now=T0, amount_fen=2_500)
+    assert (spend.status, spend.release_fen, spend.number) == ("awaiting", 2_500, 1)
+    position = services.contract_position(card)
+    assert (position.pending_fen, position.available_fen) == (2_500, 7_500)
+    again = services.record_check_in(key="s1", contract=card, by=staff, now=T0, amount_fen=2_500)
+    assert again.pk == spend.pk
+    with pytest.raises(ConflictError):
+        services.record_check_in(key="s1", contract=card, by=staff, now=T0, amount_fen=2_501)
+    with pytest.raises(ConflictError, match="7500"):
+        services.record_check_in(key="s2", contract=card, by=staff, now=T0, amount_fen=7_501)
+    services.record_check_in(key="s3", contract=card, by=staff, now=T0, amount_fen=7_500)
+    assert services.contract_position(card).available_fen == 0
+    assert Contract.objects.get(pk=card.pk).status == Contract.Status.HELD
+    assert services.account_balances_check() == []
+
+
+def test_the_last_session_completes_the_contract(core_cast: dict[str, Any]) -> None:
+    single = _sign(core_cast, "single", product_type="class_pack", price_fen=999, sessions=1)
+    check_in = services.record_check_in(key="only", contract=single, by=core_cast["bob"], now=T0)
+    stored = Contract.objects.get(pk=single.pk)
+    assert stored.status == Contract.Status.COMPLETED
+    assert stored.activated_at == T0
+    assert check_in.contract.status == Contract.Status.COMPLETED
+    assert services.contract_position(stored).remaining_fen == 0
+
+
+def test_a_check_in_creates_a_missing_receivable(core_cast: dict[str, Any]) -> None:
+    # The first query then finds one account of two: the receivable is created and both
+    # are locked again.
+    membership = _sign(
+        core_cast, "member", product_type="membership", price_fen=100_000, term_months=12
+    )
+    code = f"merchant:{core_cast['gym'].pk}:receivable"
+    Account.objects.filter(code=code).delete()
+    visit = services.record_check_in(key="v1", contract=membership, by=core_cast["bob"], now=T0)
+    assert (visit.number, visit.release_fen, visit.transfer) == (1, 0, None)
+    assert Account.objects.filter(code=code).exists()
+    stored = Contract.objects.get(pk=membership.pk)
+    assert (stored.status, stored.activated_at) == (Contract.Status.ACTIVE, T0)
+    Account.objects.filter(code=code).delete()
+    pack = _sign(core_cast, "pack", product_type="class_pack", price_fen=1_000, sessions=4)
+    used = services.record_check_in(key="u1", contract=pack, by=core_cast["bob"], now=T0)
+    assert used.transfer is not None
+    assert used.transfer.credit_account.code == code
+    assert services.account_balances_check() == []
+
+
+def test_the_session_filling_the_last_gap_completes_the_contract(
+    core_cast: dict[str, Any],
+) -> None:
+    # Sessions 1 and 3 confirmed, 2 disputed: the next check-in is session 2, the last one
+    # missing. Every session is then confirmed and every fen released, so the contract is
+    # completed, as when the last number is used last.
+    bob, staff = core_cast["bob"], core_cast["gymstaff"]
+    pack = _sign(core_cast, "gap", product_type="class_pack", price_fen=282_433, sessions=3)
+    services.record_check_in(key="g1", contract=pack, by=bob, now=T0)
+    second = services.record_check_in(key="g2", contract=pack, by=staff, now=T0)
+    services.record_check_in(key="g3", contract=pack, by=bob, now=T0)
+    services.dispute_check_in(check_in=second, by=bob, reason="没有上课", now=T0)
+    last = services.record_check_in(key="g4", contract=pack, by=bob, now=T0)
+    assert last.number == 2
+    assert services.contract_position(pack).remaining_fen == 0
+    assert Contract.objects.get(pk=pack.pk).status == Contract.Status.COMPLETED
+    assert last.contract.status == Contract.Status.COMPLETED
+
+
+def test_after_a_check_in_the_connection_serves_the_orm(
+    core_cast: dict[str, Any], pack: Any
+) -> None:
+    services.record_check_in(key="c1", contract=pack, by=core_cast["alice"], now=T0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM custody_checkin WHERE key = %s", ["c1"])
+        assert cursor.fetchone() == (1,)
+
+
+def test_write_together_returns_ids_and_fills_references(core_cast: dict[str, Any]) -> None:
+    from django.utils import timezone
+
+    from district.custody.ledger import sql
+    from district.custody.models import JournalHead
+
+    bank = custody_bank()
+    account = Account(code="test:extra", kind=Account.Kind.FEES)
+    transfer = Transfer(
+        key="test:wt",
+        kind=Transfer.Kind.POSTED,
+        debit_account=bank,
+        amount_fen=1,
+        code="fee",
+        created_at=timezone.now(),
+    )
+    ids = sql.write_together(
+        [
+            sql.insert("acc", account),
+            sql.insert("tr", transfer, refs={"credit_account_id": "acc"}),
+            sql.update("none", JournalHead, 2, {"size": 0}),  # matches no row
+        ]
+    )
+    assert ids["acc"] == account.pk and ids["tr"] == transfer.pk
+    assert ids["none"] is None
+    assert not account._state.adding and not transfer._state.adding
+    # ``auto_now_add`` is filled as the ORM's save() fills it.
+    assert Account.objects.get(pk=account.pk).created_at == account.created_at is not None
+    stored = Transfer.objects.get(pk=transfer.pk)
+    assert (stored.credit_account_id, stored.kind, stored.created_at) == (
+        account.pk,
+        Transfer.Kind.POSTED,
+        transfer.created_at,
+    )
