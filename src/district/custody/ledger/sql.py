@@ -70,8 +70,9 @@ def _preparing_class() -> type:
 
 def cursor() -> Any:
     """A cursor for the hot path: prepared statements on PostgreSQL (see the module
-    docstring), Django's own cursor elsewhere. Django's query log and execute wrappers
-    see its statements as any other."""
+    docstring), Django's own cursor elsewhere. Django's execute wrappers and query count
+    see its statements; with ``DEBUG`` the query log records their text as ``None`` on
+    PostgreSQL (psycopg keeps no query text on its prepared path)."""
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql" or not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
         return db.cursor()
@@ -269,7 +270,15 @@ def write_together(parts: Iterable[Part], *, using: Any = None) -> dict[str, int
             ids = {part.name: value for part, value in zip(parts, row, strict=True)}
         else:
             for part in parts:
-                sql = part.sql.format(**{name: str(int(value)) for name, value in ids.items()})
+                missing = [name for name, value in ids.items() if value is None]
+                if any("{" + name + "}" in part.sql for name in missing):
+                    raise ValueError(
+                        f"write_together: part {part.name!r} refers to a part that wrote "
+                        f"no row ({', '.join(missing)})"
+                    )
+                sql = part.sql.format(
+                    **{name: str(int(value)) for name, value in ids.items() if value is not None}
+                )
                 cursor_.execute(f"{sql} RETURNING id", part.params)
                 found = cursor_.fetchall()
                 ids[part.name] = found[0][0] if found else None  # type: ignore[assignment]

@@ -760,12 +760,15 @@ def _lock_for_check_in(contract: Contract, cursor: Any) -> tuple[Contract, Accou
             break
         if not Contract.objects.filter(pk=contract.pk).exists():
             raise NotFoundError(
-                f"There is no contract {contract.number}", field="contract", value=contract.pk
+                f"没有合同 {contract.number}。There is no contract {contract.number}",
+                field="contract",
+                value=contract.pk,
             )
         contract_account(contract)
         _receivable(Merchant.objects.get(pk=contract.merchant_id))
     if len(rows) != 2:
         raise NotFoundError(
+            f"找不到也无法建立合同 {contract.number} 的账户。"
             f"The accounts of contract {contract.number} cannot be found or created",
             field="contract",
             value=contract.pk,

@@ -93,6 +93,6 @@ def record_check_in(request: HttpRequest, pk: int) -> HttpResponse:
                 "Check-in %(number)s recorded on contract %(contract)s: the consumer confirms it,"
                 " or it is released once the dispute window has passed."
             )
-            % {"number": check_in.number, "contract": contract.pk},
+            % {"number": check_in.number, "contract": contract.number},
         )
     return redirect("custody:merchant", pk=item.pk)
