@@ -170,7 +170,9 @@ def test_a_photo_is_kept_private_and_checked_by_content(report):
         (JPEG + b"\x00" * MAX_PHOTO_BYTES, "big.jpg", "limit is 5 MB"),
     ],
 )
-def test_bad_photos_are_refused_and_leave_no_file(report, content, name, words):
+def test_bad_photos_are_refused_and_leave_no_file(report, content, name, words, settings, tmp_path):
+    # A media folder of its own: another xdist worker may write a photo into the shared one.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     files = photo_files()
     before = Case.objects.count()
     with pytest.raises(InputError, match=words):
