@@ -69,6 +69,14 @@ def refund_due_on(requested_at: datetime, working_days: int) -> date:
     return local_day(deadline.at)
 
 
+def require_reason(reason: str | None, message: str) -> str:
+    """The stripped ``reason``; ``message`` (Chinese first, then English) when it is empty."""
+    text = (reason or "").strip()
+    if not text:
+        raise InputError(message, field="reason", fix="请填写理由。Write a reason.")
+    return text
+
+
 def check_key(key: str) -> str:
     if not isinstance(key, str) or not key.strip() or len(key) > KEY_LENGTH:
         raise InputError(

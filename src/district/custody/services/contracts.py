@@ -79,6 +79,7 @@ from .common import (
     refund_due_on,
     require_login,
     require_permission,
+    require_reason,
     same_request,
     status_zh,
     user_ref,
@@ -784,13 +785,10 @@ def _lock_for_check_in(contract: Contract, cursor: Any) -> tuple[Contract, Accou
     return locked, accounts[codes[0]], accounts[codes[1]]
 
 
-def _head_and_check_ins(
-    key: str, contract_pk: int, cursor: Any
-) -> tuple[int, bytes, bool, int, int]:
-    """The journal head (locked: the last lock a write takes) and, in the same query,
-    whether a check-in has this key, the lowest session number not in use by the
-    contract's live check-ins, and how many of them are confirmed: ``(size, last_hash,
-    key_used, number, confirmed)``. One row, however many sessions the contract has used."""
+@functools.cache
+def _head_sql(vendor: str) -> str:
+    """The statement of :func:`_head_and_check_ins` (cached: it runs on every check-in)."""
+    del vendor  # the cache key: the lock clause depends on the database
     table = sql.table(CheckIn)
 
     def live(alias: str) -> str:
@@ -812,6 +810,17 @@ def _head_and_check_ins(
         f"AND NOT EXISTS (SELECT 1 FROM {live('k')} AND k.number = a.number + 1)) END, "
         "s.confirmed FROM h, s"
     )
+    return query
+
+
+def _head_and_check_ins(
+    key: str, contract_pk: int, cursor: Any
+) -> tuple[int, bytes, bool, int, int]:
+    """The journal head (locked: the last lock a write takes) and, in the same query,
+    whether a check-in has this key, the lowest session number not in use by the
+    contract's live check-ins, and how many of them are confirmed: ``(size, last_hash,
+    key_used, number, confirmed)``. One row, however many sessions the contract has used."""
+    query = _head_sql(connection.vendor)
     statuses = list(LIVE_CHECK_IN_STATUSES)
     params = [
         CheckIn.Status.CONFIRMED,
@@ -928,13 +937,9 @@ def dispute_check_in(
             "只有消费者本人可以对此次核销提出异议。Only the consumer may dispute this check-in.",
             field="check_in",
         )
-    text = (reason or "").strip()
-    if not text:
-        raise InputError(
-            "请说明这次课程为什么没有发生。Say why the session did not happen",
-            field="reason",
-            fix="请填写理由。Write a reason.",
-        )
+    text = require_reason(
+        reason, "请说明这次课程为什么没有发生。Say why the session did not happen"
+    )
 
     def work() -> CheckIn:
         contract = Contract.objects.select_for_update(no_key=True).get(pk=check_in.contract_id)
@@ -1019,13 +1024,7 @@ def open_dispute(
             "Only the consumer or the custodian may open a dispute.",
             field="contract",
         )
-    text = (reason or "").strip()
-    if not text:
-        raise InputError(
-            "请说明争议的内容。Say what the dispute is about",
-            field="reason",
-            fix="请填写理由。Write a reason.",
-        )
+    text = require_reason(reason, "请说明争议的内容。Say what the dispute is about")
 
     def work() -> Dispute:
         existing = Dispute.objects.filter(key=key).first()

@@ -11,7 +11,7 @@ from district.core.errors import ConflictError, InputError
 from district.custody.ledger import append_event, merchant_receivable, run_atomic
 from district.custody.models import Consumer, Merchant
 
-from .common import clock, require_permission, user_ref
+from .common import clock, require_permission, require_reason, user_ref
 
 # GB 32100-2015: the unified social credit code's alphabet and check-character weights.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -220,13 +220,7 @@ def set_merchant_status(
             fix="关闭商户并退款给消费者请使用闭店处置。"
             "Use close_merchant to close a merchant and refund its consumers.",
         )
-    text = (reason or "").strip()
-    if not text:
-        raise InputError(
-            "请说明变更的理由。Give the reason for the change",
-            field="reason",
-            fix="请填写理由。Write a reason.",
-        )
+    text = require_reason(reason, "请说明变更的理由。Give the reason for the change")
     moment = clock(now)
 
     def work() -> Merchant:

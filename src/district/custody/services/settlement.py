@@ -58,6 +58,7 @@ from .common import (
     local_day,
     refund_due_on,
     require_permission,
+    require_reason,
     user_ref,
 )
 from .contracts import _claim_fen, _void_awaiting
@@ -338,13 +339,7 @@ def close_merchant(
     check_key(key)
     moment = clock(now)
     require_permission(by, "custody.add_closure", "close a merchant")
-    text = (reason or "").strip()
-    if not text:
-        raise InputError(
-            "请说明闭店处置的理由。Give the reason for the closure",
-            field="reason",
-            fix="请填写理由。Write a reason.",
-        )
+    text = require_reason(reason, "请说明闭店处置的理由。Give the reason for the closure")
 
     def work() -> Closure:
         existing = Closure.objects.filter(key=key).first()
