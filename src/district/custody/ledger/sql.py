@@ -20,6 +20,9 @@ same tables, constraints and model instances, with three tools:
   time, and planning them cost more than running them. Django leaves prepared statements
   off for the sake of transaction-mode connection poolers (PgBouncer before 1.21); set
   ``DISTRICT_DB_PREPARED=false`` behind such a pooler.
+- :func:`read_together` sends several reads in **one round trip** on PostgreSQL
+  (psycopg's pipeline mode, with the transaction's ``BEGIN``); the server still runs them
+  one after the other, each with its own snapshot, exactly as if sent one by one.
 """
 
 from __future__ import annotations
@@ -84,6 +87,35 @@ def cursor() -> Any:
         psycopg_connection.prepare_threshold = 2**31 - 1
     raw = _preparing_class()(psycopg_connection)
     return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
+
+
+def read_together(
+    statements: Sequence[tuple[str, Sequence[Any]]], *, using: Any
+) -> list[list[tuple[Any, ...]]]:
+    """Run ``statements`` (``(sql, params)`` pairs) in order and return the rows of each.
+
+    On PostgreSQL with prepared statements they go in one round trip (pipeline mode): the
+    server runs each after the one before has finished, taking its locks and, under READ
+    COMMITTED, a fresh snapshot, as one by one. An error in one fails it and skips the rest;
+    the first error is raised (as Django's database error) and the transaction is left
+    failed, as after any failed statement. Elsewhere they run one by one on ``using``.
+    """
+    db = connections[DEFAULT_DB_ALIAS]
+    if not isinstance(getattr(using, "cursor", None), _preparing_class()):
+        results = []
+        for query, params in statements:
+            using.execute(query, params)
+            results.append(using.fetchall())
+        return results
+    cursors = [using, *(cursor() for _ in statements[1:])]
+    try:
+        with db.wrap_database_errors, db.connection.pipeline():
+            for cursor_, (query, params) in zip(cursors, statements, strict=True):
+                cursor_.execute(query, params)
+            return [cursor_.fetchall() for cursor_ in cursors]
+    finally:
+        for cursor_ in cursors[1:]:
+            cursor_.close()
 
 
 def lock_clause(*aliases: str) -> str:
@@ -248,6 +280,16 @@ def update(name: str, model: type[models.Model], pk: Any, values: Mapping[str, A
     return Part(name, sql, params)
 
 
+@functools.lru_cache(maxsize=64)
+def _together_sql(shapes: tuple[tuple[str, str], ...]) -> str:
+    """The one PostgreSQL statement of :func:`write_together` for parts of these names and
+    SQL texts (cached: the hot path sends the same few shapes again and again)."""
+    refs = {name: f"(SELECT id FROM {name} LIMIT 1)" for name, _sql in shapes}
+    clauses = [f"{name} AS ({sql.format(**refs)} RETURNING id)" for name, sql in shapes]
+    outputs = ", ".join(refs[name] for name, _sql in shapes)
+    return f"WITH {', '.join(clauses)} SELECT {outputs}"
+
+
 def write_together(parts: Iterable[Part], *, using: Any = None) -> dict[str, int]:
     """Run ``parts`` (one statement on PostgreSQL) and return each part's first new or
     updated id; inserted instances get their primary key and count as saved. ``using``: a
@@ -259,11 +301,8 @@ def write_together(parts: Iterable[Part], *, using: Any = None) -> dict[str, int
     db = connections[DEFAULT_DB_ALIAS]
     with contextlib.nullcontext(using) if using is not None else cursor() as cursor_:
         if db.vendor == "postgresql":
-            refs = {part.name: f"(SELECT id FROM {part.name} LIMIT 1)" for part in parts}
-            clauses = [f"{p.name} AS ({p.sql.format(**refs)} RETURNING id)" for p in parts]
-            outputs = ", ".join(refs[part.name] for part in parts)
             cursor_.execute(
-                f"WITH {', '.join(clauses)} SELECT {outputs}",
+                _together_sql(tuple((part.name, part.sql) for part in parts)),
                 [value for part in parts for value in part.params],
             )
             row = cursor_.fetchone()
