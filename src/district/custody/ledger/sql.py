@@ -20,9 +20,6 @@ same tables, constraints and model instances, with three tools:
   time, and planning them cost more than running them. Django leaves prepared statements
   off for the sake of transaction-mode connection poolers (PgBouncer before 1.21); set
   ``DISTRICT_DB_PREPARED=false`` behind such a pooler.
-- :func:`read_together` sends several reads in **one round trip** on PostgreSQL
-  (psycopg's pipeline mode, with the transaction's ``BEGIN``); the server still runs them
-  one after the other, each with its own snapshot, exactly as if sent one by one.
 """
 
 from __future__ import annotations
@@ -87,35 +84,6 @@ def cursor() -> Any:
         psycopg_connection.prepare_threshold = 2**31 - 1
     raw = _preparing_class()(psycopg_connection)
     return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
-
-
-def read_together(
-    statements: Sequence[tuple[str, Sequence[Any]]], *, using: Any
-) -> list[list[tuple[Any, ...]]]:
-    """Run ``statements`` (``(sql, params)`` pairs) in order and return the rows of each.
-
-    On PostgreSQL with prepared statements they go in one round trip (pipeline mode): the
-    server runs each after the one before has finished, taking its locks and, under READ
-    COMMITTED, a fresh snapshot, as one by one. An error in one fails it and skips the rest;
-    the first error is raised (as Django's database error) and the transaction is left
-    failed, as after any failed statement. Elsewhere they run one by one on ``using``.
-    """
-    db = connections[DEFAULT_DB_ALIAS]
-    if not isinstance(getattr(using, "cursor", None), _preparing_class()):
-        results = []
-        for query, params in statements:
-            using.execute(query, params)
-            results.append(using.fetchall())
-        return results
-    cursors = [using, *(cursor() for _ in statements[1:])]
-    try:
-        with db.wrap_database_errors, db.connection.pipeline():
-            for cursor_, (query, params) in zip(cursors, statements, strict=True):
-                cursor_.execute(query, params)
-            return [cursor_.fetchall() for cursor_ in cursors]
-    finally:
-        for cursor_ in cursors[1:]:
-            cursor_.close()
 
 
 def lock_clause(*aliases: str) -> str:

@@ -589,11 +589,10 @@ def record_check_in(
     require_login(by, "record a check-in")
 
     def work() -> CheckIn:
-        # Three statements before COMMIT, in two round trips (see docs/custody.md,
-        # Performance): the contract and both accounts locked in one query, in that order,
-        # then the journal head locked with one read of this key (idempotency: a twin raced
-        # ahead is seen here) and of the contract's live sessions, both sent together; and
-        # every write in one statement.
+        # Three statements before COMMIT (see docs/custody.md, Performance): the contract
+        # and both accounts locked in one query, in that order; the journal head locked
+        # with one read of this key (idempotency: a twin raced ahead is seen here) and of
+        # the contract's live sessions; and every write in one statement.
         with sql.cursor() as cursor:
             return write(cursor)
 
@@ -756,15 +755,20 @@ def _lock_for_check_in(
     receivable in ascending id order, locked in one query (the accounts created first if
     missing); then the journal head, locked, with what :func:`_head_sql` reads of ``key``
     and of the contract's live sessions: ``(size, last_hash, key_used, number,
-    confirmed)``. The two go to the server together (:func:`sql.read_together`); the
-    second runs after the first holds its locks, on a fresh snapshot."""
+    confirmed)``. The second runs after the first holds its locks, on a fresh snapshot
+    (READ COMMITTED), so it sees every session committed before the contract lock was
+    granted."""
     codes = (f"contract:{contract.pk}:held", f"merchant:{contract.merchant_id}:receivable")
     statements = [
         (_check_in_lock_sql(connection.vendor), [*codes, contract.pk]),
         (_head_sql(connection.vendor), [contract.pk, key, contract.pk, contract.pk, contract.pk]),
     ]
     for attempt in (1, 2):
-        rows, heads = sql.read_together(statements, using=cursor)
+        results = []
+        for statement, params in statements:
+            cursor.execute(statement, params)
+            results.append(cursor.fetchall())
+        rows, heads = results
         if (len(rows) == 2 and heads) or attempt == 2:
             break
         if not heads:

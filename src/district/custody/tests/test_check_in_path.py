@@ -233,44 +233,11 @@ def test_write_together_returns_ids_and_fills_references(core_cast: dict[str, An
     )
 
 
-def test_read_together_returns_each_statements_rows_in_order(core_cast: dict[str, Any]) -> None:
-    from district.custody.ledger import sql
-
-    with transaction.atomic(), sql.cursor() as cursor:
-        rows = sql.read_together(
-            [("SELECT %s, %s", [1, "a"]), ("SELECT 2 WHERE 1 = %s", [0]), ("SELECT %s", [3])],
-            using=cursor,
-        )
-    assert rows == [[(1, "a")], [], [(3,)]]
-
-
-def test_read_together_raises_the_first_error_and_the_block_recovers(
-    core_cast: dict[str, Any],
-) -> None:
-    from django.db import DatabaseError
-
-    from district.custody.ledger import sql
-
-    with transaction.atomic():
-        with (
-            pytest.raises(DatabaseError, match="no_such_table"),
-            transaction.atomic(),
-            sql.cursor() as cursor,
-        ):
-            sql.read_together(
-                [("SELECT 1 FROM no_such_table WHERE 1 = %s", [1]), ("SELECT %s", [2])],
-                using=cursor,
-            )
-        # The savepoint rolled back; the transaction and the prepared path still work.
-        with sql.cursor() as cursor:
-            assert sql.read_together([("SELECT %s", [5])], using=cursor) == [[(5,)]]
-
-
 def test_a_check_in_creates_a_missing_journal_head(core_cast: dict[str, Any], pack: Any) -> None:
     from district.custody.models import JournalHead
 
-    # A journal that starts with this check-in and has no head row yet: the statement sent
-    # with the lock finds no head, the head is created, and both statements run again.
+    # A journal that starts with this check-in and has no head row yet: the head statement
+    # finds no row, the head is created, and both statements run again.
     JournalRecord.objects.all().delete()
     JournalHead.objects.all().delete()
     check_in = services.record_check_in(key="h1", contract=pack, by=core_cast["alice"], now=T0)
