@@ -597,8 +597,8 @@ def record_check_in(
             return write(cursor)
 
     def write(cursor: Any) -> CheckIn:
-        locked, account, receivable, head = _lock_for_check_in(contract, key, cursor)
-        size, last_hash, key_used, number, confirmed = head
+        locked, account, receivable = _lock_for_check_in(contract, cursor)
+        size, last_hash, key_used, number, confirmed = _head_and_check_ins(key, locked.pk, cursor)
         if key_used:
             existing = CheckIn.objects.order_by().get(key=key)
             same_request(
@@ -748,33 +748,17 @@ def _check_in_lock_sql(vendor: str) -> str:
     )
 
 
-def _lock_for_check_in(
-    contract: Contract, key: str, cursor: Any
-) -> tuple[Contract, Account, Account, tuple[int, bytes, bool, int, int]]:
+def _lock_for_check_in(contract: Contract, cursor: Any) -> tuple[Contract, Account, Account]:
     """The contract (with its merchant and consumer), then its account and its merchant's
     receivable in ascending id order, locked in one query (the accounts created first if
-    missing); then the journal head, locked, with what :func:`_head_sql` reads of ``key``
-    and of the contract's live sessions: ``(size, last_hash, key_used, number,
-    confirmed)``. The second runs after the first holds its locks, on a fresh snapshot
-    (READ COMMITTED), so it sees every session committed before the contract lock was
-    granted."""
+    missing)."""
     codes = (f"contract:{contract.pk}:held", f"merchant:{contract.merchant_id}:receivable")
-    statements = [
-        (_check_in_lock_sql(connection.vendor), [*codes, contract.pk]),
-        (_head_sql(connection.vendor), [contract.pk, key, contract.pk, contract.pk, contract.pk]),
-    ]
+    query = _check_in_lock_sql(connection.vendor)
     for attempt in (1, 2):
-        results = []
-        for statement, params in statements:
-            cursor.execute(statement, params)
-            results.append(cursor.fetchall())
-        rows, heads = results
-        if (len(rows) == 2 and heads) or attempt == 2:
+        cursor.execute(query, [*codes, contract.pk])
+        rows = cursor.fetchall()
+        if len(rows) == 2 or attempt == 2:
             break
-        if not heads:
-            ensure_head()
-        if len(rows) == 2:
-            continue
         if not Contract.objects.filter(pk=contract.pk).exists():
             raise NotFoundError(
                 f"没有合同 {contract.number}。There is no contract {contract.number}",
@@ -798,17 +782,12 @@ def _lock_for_check_in(
     accounts = {first.code: first, second.code: second}
     locked.merchant = merchant  # type: ignore[assignment]
     locked.consumer = consumer  # type: ignore[assignment]
-    size, last_hash, key_used, number, confirmed = heads[0]
-    head = (int(size), bytes(last_hash), bool(key_used), int(number), int(confirmed))
-    return locked, accounts[codes[0]], accounts[codes[1]], head
+    return locked, accounts[codes[0]], accounts[codes[1]]
 
 
 @functools.cache
 def _head_sql(vendor: str) -> str:
-    """The journal head, locked (the last lock a write takes), whether a check-in has the
-    key, the lowest session number not in use by the contract's live check-ins and how many
-    of them are confirmed: one row, however many sessions the contract has used (the text
-    cached: it runs on every check-in)."""
+    """The statement of :func:`_head_and_check_ins` (cached: it runs on every check-in)."""
     del vendor  # the cache key: the lock clause depends on the database
     table = sql.table(CheckIn)
     # The live statuses are in the text, not parameters: the plan the server keeps for the
@@ -838,6 +817,25 @@ def _head_sql(vendor: str) -> str:
         "s.confirmed FROM h, s"
     )
     return query
+
+
+def _head_and_check_ins(
+    key: str, contract_pk: int, cursor: Any
+) -> tuple[int, bytes, bool, int, int]:
+    """The journal head (locked: the last lock a write takes) and, in the same query,
+    whether a check-in has this key, the lowest session number not in use by the
+    contract's live check-ins, and how many of them are confirmed: ``(size, last_hash,
+    key_used, number, confirmed)``. One row, however many sessions the contract has used."""
+    query = _head_sql(connection.vendor)
+    params = [contract_pk, key, contract_pk, contract_pk, contract_pk]
+    for _attempt in (1, 2):
+        cursor.execute(query, params)
+        row = cursor.fetchone()
+        if row is not None:
+            break
+        ensure_head()
+    assert row is not None
+    return int(row[0]), bytes(row[1]), bool(row[2]), int(row[3]), int(row[4])
 
 
 def _activation(contract: Contract, moment: datetime) -> dict[str, Any]:
