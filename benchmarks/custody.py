@@ -335,7 +335,7 @@ def summarize(
     }
     cpu_text = (
         f"   cpu {cpu['ours']:.3f} vs {cpu['bare']:.3f} ms (ratio {cpu_ratio:.2f})"
-        if cpu_ratio and cpu["ours"] and cpu["bare"]
+        if cpu_ratio
         else ""
     )
     print(
@@ -405,7 +405,7 @@ def main() -> None:
     parser.add_argument("--transfers", type=int, default=1000, help="transfers per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
-        "--slice", type=int, default=50, help="transfers per turn within a round (ours, bare)"
+        "--slice", type=int, default=50, help="transfers per turn in a round (ours, bare, plain)"
     )
     parser.add_argument("--deposits", type=int, default=300, help="deposits per round")
     parser.add_argument(

@@ -237,7 +237,7 @@ def test_a_check_in_creates_a_missing_journal_head(core_cast: dict[str, Any], pa
     from district.custody.models import JournalHead
 
     # A journal that starts with this check-in and has no head row yet: the head statement
-    # finds no row, the head is created, and both statements run again.
+    # finds no row, the head is created, and the head statement runs again.
     JournalRecord.objects.all().delete()
     JournalHead.objects.all().delete()
     check_in = services.record_check_in(key="h1", contract=pack, by=core_cast["alice"], now=T0)
