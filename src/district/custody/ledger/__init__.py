@@ -31,6 +31,7 @@ from .records import (
 )
 from .retry import atomic_with_retry, is_retryable, retry_counts, run_atomic
 from .transfers import (
+    BANK_CODE,
     CNY,
     TransferSpec,
     contract_account,
@@ -39,9 +40,7 @@ from .transfers import (
     custody_bank,
     fees_account,
     lock_accounts,
-    locked_custody_bank,
     merchant_receivable,
-    open_contract_account,
     pending_state,
     post_pending,
     prepare_transfer,
@@ -51,6 +50,7 @@ from .transfers import (
 )
 
 __all__ = [
+    "BANK_CODE",
     "CNY",
     "CRASHPOINTS",
     "TransferSpec",
@@ -74,10 +74,8 @@ __all__ = [
     "journal_size",
     "latest_tree_head",
     "lock_accounts",
-    "locked_custody_bank",
     "merchant_receivable",
     "merkle_tree",
-    "open_contract_account",
     "pending_state",
     "post_pending",
     "prepare_transfer",

@@ -94,6 +94,23 @@ def lock_clause(*aliases: str) -> str:
     return " FOR NO KEY UPDATE OF " + ", ".join(aliases) if aliases else " FOR NO KEY UPDATE"
 
 
+def next_id(model: type[models.Model]) -> str:
+    """An SQL expression that takes the next id of ``model``'s table, for a row whose id is
+    needed before it is written (a contract's number is part of its hash). PostgreSQL:
+    ``nextval`` of the column's sequence. SQLite: one above both the highest id and
+    ``sqlite_sequence`` (Django's tables are ``AUTOINCREMENT``, so ids are never reused);
+    safe there because the write transaction holds the database's write lock from
+    ``BEGIN``."""
+    name = model._meta.db_table
+    assert name.replace("_", "").isalnum()  # written into the SQL text
+    if is_postgresql():
+        return f"nextval(pg_get_serial_sequence('{name}', 'id'))"
+    return (
+        f"(SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{name}'), 0), "
+        f"COALESCE((SELECT max(id) FROM {table(model)}), 0)) + 1)"
+    )
+
+
 def table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -190,17 +207,17 @@ def _fills_itself(field_: models.Field[Any, Any]) -> bool:
 
 @functools.cache
 def _insert_plan(
-    vendor: str, model: type[models.Model], refs: tuple[tuple[str, str], ...]
+    vendor: str, model: type[models.Model], refs: tuple[tuple[str, str], ...], with_pk: bool
 ) -> tuple[str, tuple[tuple[models.Field[Any, Any], str, type | None], ...]]:
     """The INSERT text of ``model`` (cached) and the fields whose values it takes, each
     with its attname and plain type (:func:`_plain_type`; None also for a field that sets
-    its own value, such as ``auto_now_add``)."""
+    its own value, such as ``auto_now_add``); the primary key only ``with_pk``."""
     del vendor  # part of the cache key: quoting depends on the backend
     by_attname = dict(refs)
     quote = connection.ops.quote_name
     names, values, fields = [], [], []
     for field_ in model._meta.concrete_fields:
-        if field_.primary_key:
+        if field_.primary_key and not with_pk:
             continue
         names.append(quote(field_.column))
         if field_.attname in by_attname:
@@ -214,12 +231,13 @@ def _insert_plan(
 
 
 def insert(name: str, instance: models.Model, *, refs: Mapping[str, str] | None = None) -> Part:
-    """The INSERT of an unsaved ``instance`` (its primary key comes from the database);
-    ``refs`` maps a foreign-key attname to the part whose new id it takes. Values of the
-    field's plain type go as they are; anything else (dates, enums…) is prepared by the
-    field, as the ORM would."""
+    """The INSERT of an unsaved ``instance``: its primary key if it has one (taken with
+    :func:`next_id`), else the one the database gives; ``refs`` maps a foreign-key attname
+    to the part whose new id it takes. Values of the field's plain type go as they are;
+    anything else (dates, enums…) is prepared by the field, as the ORM would."""
     db = connections[DEFAULT_DB_ALIAS]
-    sql, fields = _insert_plan(db.vendor, type(instance), tuple(sorted((refs or {}).items())))
+    refs_key = tuple(sorted((refs or {}).items()))
+    sql, fields = _insert_plan(db.vendor, type(instance), refs_key, instance.pk is not None)
     params = []
     for field_, attname, plain in fields:
         if plain is None and _fills_itself(field_):

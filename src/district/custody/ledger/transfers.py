@@ -86,27 +86,6 @@ def contract_account(contract: Contract) -> Account:
     )
 
 
-def open_contract_account(contract: Contract) -> Account:
-    """Create the account of a contract created in this transaction (no lookup: it has
-    none yet; the UNIQUE code refuses a second one)."""
-    return Account.objects.create(
-        code=f"contract:{contract.pk}:held",
-        kind=Account.Kind.CONSUMER_HELD,
-        merchant_id=contract.merchant_id,
-        contract=contract,
-        debits_must_not_exceed_credits=True,
-    )
-
-
-def locked_custody_bank() -> Account:
-    """The custody bank account, locked (``SELECT … FOR NO KEY UPDATE``), created if missing."""
-    found = lock_accounts([BANK_CODE]).get(BANK_CODE)
-    if found is None:
-        custody_bank()
-        found = lock_accounts([BANK_CODE])[BANK_CODE]
-    return found
-
-
 # --- transfers ---------------------------------------------------------------------------
 
 

@@ -29,9 +29,9 @@ from django.db.models import Sum
 from district.core.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from district.custody import money, rules
 from district.custody.ledger import (
+    BANK_CODE,
     TransferSpec,
     append_event,
-    append_events,
     chain_records,
     contract_account,
     crashpoint,
@@ -41,8 +41,6 @@ from district.custody.ledger import (
     ensure_head,
     head_state_sql,
     head_update_values,
-    locked_custody_bank,
-    open_contract_account,
     post_pending,
     prepare_transfer,
     refunds_payable,
@@ -153,15 +151,88 @@ def contract_position(contract: Contract) -> ContractPosition:
     )
 
 
-def _open_prepaid_fen(consumer: Consumer, merchant: Merchant) -> int:
-    """The consumer's unconsumed prepaid balance with the merchant (open contracts)."""
-    accounts = Account.objects.filter(
-        contract__consumer=consumer,
-        contract__merchant=merchant,
-        contract__status__in=OPEN_CONTRACT_STATUSES,
+@functools.cache
+def _signing_lock_sql(vendor: str) -> str:
+    del vendor  # the cache key: the lock clause depends on the database
+    return (
+        f"SELECT {sql.columns(Merchant, 'm')} FROM {sql.table(Merchant)} m "
+        f"JOIN {sql.table(Consumer)} u ON u.id = %s WHERE m.id = %s{sql.lock_clause('m', 'u')}"
     )
-    totals = accounts.aggregate(c=Sum("credits_posted"), d=Sum("debits_posted"))
-    return int(totals["c"] or 0) - int(totals["d"] or 0)
+
+
+def _lock_for_signing(merchant_pk: int, consumer_pk: int, cursor: Any) -> Merchant:
+    """The merchant, and the merchant and the consumer locked, in that order, in one query."""
+    cursor.execute(_signing_lock_sql(connection.vendor), [consumer_pk, merchant_pk])
+    row = cursor.fetchone()
+    if row is None:
+        missing = "merchant" if not Merchant.objects.filter(pk=merchant_pk).exists() else "consumer"
+        raise NotFoundError(
+            f"没有该{'商户' if missing == 'merchant' else '消费者'}。There is no such {missing}",
+            field=missing,
+            value=merchant_pk if missing == "merchant" else consumer_pk,
+        )
+    (locked,) = sql.read_models(row, Merchant)
+    assert isinstance(locked, Merchant)
+    return locked
+
+
+@functools.cache
+def _key_prepaid_and_bank_sql(vendor: str) -> str:
+    del vendor  # the cache key: the lock clause depends on the database
+    assert all(status.isidentifier() for status in OPEN_CONTRACT_STATUSES)
+    statuses = ", ".join(f"'{status}'" for status in OPEN_CONTRACT_STATUSES)
+    return (
+        f"SELECT {sql.columns(Account, 'b')}, "
+        f"(SELECT id FROM {sql.table(Contract)} WHERE key = %s), "
+        "(SELECT COALESCE(sum(a.credits_posted - a.debits_posted), 0) "
+        f"FROM {sql.table(Account)} a JOIN {sql.table(Contract)} c ON c.id = a.contract_id "
+        f"WHERE c.consumer_id = %s AND c.merchant_id = %s AND c.status IN ({statuses})) "
+        f"FROM {sql.table(Account)} b WHERE b.code = %s{sql.lock_clause('b')}"
+    )
+
+
+def _key_prepaid_and_bank(
+    key: str, consumer_pk: int, merchant_pk: int, cursor: Any
+) -> tuple[int | None, int, Account]:
+    """Read under the merchant's and the consumer's locks (so a twin signing with the same
+    key, or another signing by the consumer, has committed or not begun): the id of the
+    contract signed with ``key`` (None if new) and the consumer's unconsumed prepaid balance
+    with the merchant (open contracts). With them, the custody bank account, locked
+    (created if missing)."""
+    query = _key_prepaid_and_bank_sql(connection.vendor)
+    for _attempt in (1, 2):
+        cursor.execute(query, [key, consumer_pk, merchant_pk, BANK_CODE])
+        row = cursor.fetchone()
+        if row is not None:
+            break
+        custody_bank()
+    assert row is not None
+    (bank,) = sql.read_models(row[:-2], Account)
+    assert isinstance(bank, Account)
+    existing = None if row[-2] is None else int(row[-2])
+    return existing, int(row[-1]), bank
+
+
+@functools.cache
+def _head_and_ids_sql(vendor: str) -> str:
+    del vendor  # the cache key: the SQL depends on the database
+    return (
+        f"SELECT h.size, h.last_hash, {sql.next_id(Contract)}, {sql.next_id(Account)} "
+        f"FROM ({head_state_sql(lock=sql.lock_clause())}) h"
+    )
+
+
+def _head_and_new_ids(cursor: Any) -> tuple[int, bytes, int, int]:
+    """The journal head, locked (the last lock a write takes), and the ids the new
+    contract and its account will have: ``(size, last_hash, contract_id, account_id)``."""
+    for _attempt in (1, 2):
+        cursor.execute(_head_and_ids_sql(connection.vendor))
+        row = cursor.fetchone()
+        if row is not None:
+            break
+        ensure_head()
+    assert row is not None
+    return int(row[0]), bytes(row[1]), int(row[2]), int(row[3])
 
 
 # --- signing -----------------------------------------------------------------------------
@@ -251,8 +322,20 @@ def sign_contract(
         )
 
     def work() -> Contract:
-        existing = Contract.objects.filter(key=key).first()
-        if existing is not None:
+        # Three statements before the writes, all plain SQL (see docs/custody.md,
+        # Performance): the merchant and the consumer locked (a closure cannot miss a
+        # contract signed meanwhile; two signings cannot both pass the per-consumer limit);
+        # under those locks the key, the consumer's open prepaid balance with the merchant
+        # and the custody bank, locked; the journal head locked, with the new contract's and
+        # account's ids. Then every write in one statement.
+        with sql.cursor() as cursor:
+            return sign(cursor)
+
+    def sign(cursor: Any) -> Contract:
+        locked = _lock_for_signing(merchant.pk, consumer.pk, cursor)
+        existing_pk, prepaid, bank = _key_prepaid_and_bank(key, consumer.pk, locked.pk, cursor)
+        if existing_pk is not None:
+            existing = Contract.objects.get(pk=existing_pk)
             same_request(
                 "contract",
                 key,
@@ -268,10 +351,6 @@ def sign_contract(
                 ],
             )
             return existing
-        # Lock the merchant (a closure cannot miss a contract signed meanwhile) and the
-        # consumer (two signings cannot both pass the per-consumer limit).
-        locked = Merchant.objects.select_for_update(no_key=True).get(pk=merchant.pk)
-        Consumer.objects.select_for_update(no_key=True).filter(pk=consumer.pk).first()
         if locked.status != Merchant.Status.ACTIVE:
             raise ConflictError(
                 f"{locked.name} 当前状态为「{status_zh(locked)}」，不能销售预付合同。"
@@ -279,22 +358,22 @@ def sign_contract(
                 field="merchant",
                 value=locked.licence,
             )
-        signed_on = local_day(moment)
         proposed = rules.ProposedContract(
             sector=rules.Sector(locked.sector),
             product_type=rules.ProductType(product_type),
             price_fen=price_fen,
-            signed_on=signed_on,
+            signed_on=local_day(moment),
             sessions=sessions,
             term_months=term_months,
-            existing_prepaid_fen=_open_prepaid_fen(consumer, locked),
+            existing_prepaid_fen=prepaid,
             training_kind=rules.TrainingKind(training_kind) if training_kind else None,
         )
         check = rules.check_contract(proposed)
         if not check.ok:
             raise ContractRefusedError(check)
-        ends_on = rules.add_months(starts_on, term_months) if term_months else None
-        contract = Contract.objects.create(
+        size, last_hash, contract_pk, account_pk = _head_and_new_ids(cursor)
+        contract = Contract(
+            pk=contract_pk,
             merchant=locked,
             consumer=consumer,
             product_type=product_type,
@@ -303,21 +382,24 @@ def sign_contract(
             sessions=sessions,
             term_months=term_months,
             starts_on=starts_on,
-            ends_on=ends_on,
+            ends_on=rules.add_months(starts_on, term_months) if term_months else None,
             signed_at=moment,
             rule_set=",".join(check.rule_sets),
-            contract_hash="",
             key=key,
             signed_by=by,
         )
         terms = _contract_terms(contract)
         contract.contract_hash = contract_hash(terms)
-        contract.save(update_fields=["contract_hash"])
-        # The new contract's account is created here (nobody else can see it, so it is as
-        # good as locked, and its id is above the bank's: ascending order holds).
-        held = open_contract_account(contract)
-        bank = locked_custody_bank()
-        deposit = create_transfer(
+        # The new contract's account: nobody else can see it, so it is as good as locked.
+        held = Account(
+            pk=account_pk,
+            code=f"contract:{contract_pk}:held",
+            kind=Account.Kind.CONSUMER_HELD,
+            merchant=locked,
+            contract=contract,
+            debits_must_not_exceed_credits=True,
+        )
+        deposit = prepare_transfer(
             TransferSpec(
                 key=f"{key}:deposit",
                 code="deposit",
@@ -329,11 +411,8 @@ def sign_contract(
                 merchant=locked,
             ),
             now=moment,
-            known_new=True,  # the contract key was just found unused
-            locked={bank.pk: bank, held.pk: held},
-            savepoint=False,  # run_atomic's transaction (or savepoint) fails with it
         )
-        append_events(
+        records = chain_records(
             [
                 {
                     "type": "contract_signed",
@@ -350,9 +429,24 @@ def sign_contract(
                     "reference": contract.number,
                 },
             ],
-            now=moment,
+            size=size,
+            last_hash=last_hash,
+            moment=moment,
             contract=contract,
         )
+        # The account is written with its totals after the deposit; the bank's are moved.
+        parts = [
+            sql.insert("co", contract),
+            sql.insert("ac", held),
+            sql.Part("bk", *totals_sql([bank])),
+            sql.insert("tr", deposit),
+            *(sql.insert(f"j{n}", record) for n, record in enumerate(records)),
+            sql.update("hd", JournalHead, 1, head_update_values(records)),
+        ]
+        crashpoint("transfer.before_apply")
+        sql.write_together(parts, using=cursor)
+        crashpoint("transfer.after_apply")
+        crashpoint("journal.after_append")
         return contract
 
     return run_atomic(work)

@@ -1,4 +1,5 @@
-"""The check-in's plain-SQL path (``ledger.sql``): branches the service tests do not reach."""
+"""The check-in's and the signing's plain-SQL paths (``ledger.sql``): branches the service
+tests do not reach."""
 
 from __future__ import annotations
 
@@ -9,10 +10,19 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from district.core.errors import ConflictError, PermissionDeniedError
-from district.custody import services
-from district.custody.ledger import TransferSpec, create_transfer, custody_bank
-from district.custody.models import Account, CheckIn, Contract, JournalRecord, Transfer
+from district.core.errors import ConflictError, NotFoundError, PermissionDeniedError
+from district.custody import rules, services
+from district.custody.ledger import BANK_CODE, TransferSpec, create_transfer, custody_bank
+from district.custody.models import (
+    Account,
+    CheckIn,
+    Consumer,
+    Contract,
+    JournalHead,
+    JournalRecord,
+    Merchant,
+    Transfer,
+)
 
 from .conftest import T0
 
@@ -245,3 +255,116 @@ def test_a_check_in_creates_a_missing_journal_head(core_cast: dict[str, Any], pa
     head = JournalHead.objects.get(pk=1)
     assert head.size == 1 == JournalRecord.objects.count()
     assert services.verify_journal_chain() == []
+
+
+# --- signing ------------------------------------------------------------------------------
+
+
+def test_the_returned_contract_matches_the_stored_rows(core_cast: dict[str, Any]) -> None:
+    # The contract, its account, the deposit and both journal entries go in one statement,
+    # with the contract's id taken beforehand (its number is part of its hash).
+    signed = _sign(core_cast, "rows", product_type="membership", price_fen=300_001, term_months=6)
+    stored = Contract.objects.get(pk=signed.pk)
+    assert not signed._state.adding
+    for field in Contract._meta.concrete_fields:
+        assert getattr(signed, field.attname) == getattr(stored, field.attname), field.name
+    assert stored.number == f"CT-{stored.pk:06d}"
+    assert stored.ends_on == rules.add_months(stored.starts_on, 6)
+    account = Account.objects.get(contract=stored)
+    assert (account.code, account.kind, account.merchant_id) == (
+        f"contract:{stored.pk}:held",
+        Account.Kind.CONSUMER_HELD,
+        core_cast["gym"].pk,
+    )
+    assert (account.credits_posted, account.debits_posted) == (300_001, 0)
+    assert account.debits_must_not_exceed_credits
+    deposit = Transfer.objects.get(key="rows:deposit")
+    assert (deposit.amount_fen, deposit.credit_account_id, deposit.debit_account.code) == (
+        300_001,
+        account.pk,
+        BANK_CODE,
+    )
+    assert (deposit.contract_id, deposit.reference, deposit.created_at) == (
+        stored.pk,
+        stored.number,
+        T0,
+    )
+    records = list(JournalRecord.objects.filter(contract=stored).order_by("seq"))
+    events = [json.loads(bytes(record.entry))["event"] for record in records]
+    assert [event["type"] for event in events] == ["contract_signed", "deposit"]
+    assert events[0]["contract"] == stored.number
+    assert events[0]["contract_hash"] == stored.contract_hash != ""
+    assert events[1] == {
+        "type": "deposit",
+        "contract": stored.number,
+        "amount_fen": 300_001,
+        "transfer": "rows:deposit",
+        "reference": stored.number,
+    }
+    assert {record.merchant_id for record in records} == {core_cast["gym"].pk}
+    assert JournalHead.objects.get(pk=1).size == records[-1].seq + 1
+    assert services.account_balances_check() == []
+    assert services.verify_journal_chain() == []
+
+
+def test_contract_numbers_run_on_after_a_replay_and_a_refusal(core_cast: dict[str, Any]) -> None:
+    first = _sign(core_cast, "n1", product_type="class_pack", price_fen=1_000, sessions=2)
+    again = _sign(core_cast, "n1", product_type="class_pack", price_fen=1_000, sessions=2)
+    assert again.pk == first.pk
+    with pytest.raises(services.ContractRefusedError):
+        _sign(core_cast, "n2", product_type="class_pack", price_fen=2_000_001, sessions=2)
+    second = _sign(core_cast, "n3", product_type="class_pack", price_fen=1_000, sessions=2)
+    assert second.pk == first.pk + 1
+    assert Account.objects.get(contract=second).pk == Account.objects.get(contract=first).pk + 1
+
+
+def test_signing_with_a_missing_merchant_or_consumer_is_not_found(
+    core_cast: dict[str, Any],
+) -> None:
+    gone = Merchant(pk=10**6, name="gone", sector="fitness", licence="x")
+    with pytest.raises(NotFoundError) as caught:
+        services.sign_contract(
+            key="gone-m",
+            merchant=gone,
+            consumer=core_cast["bob_c"],
+            product_type="class_pack",
+            price_fen=1_000,
+            sessions=2,
+            starts_on=T0.date(),
+            by=core_cast["bob"],
+            now=T0,
+        )
+    assert caught.value.field == "merchant"
+    ghost = Consumer(pk=10**6, user=core_cast["bob"])
+    with pytest.raises(NotFoundError) as caught:
+        services.sign_contract(
+            key="gone-c",
+            merchant=core_cast["gym"],
+            consumer=ghost,
+            product_type="class_pack",
+            price_fen=1_000,
+            sessions=2,
+            starts_on=T0.date(),
+            by=core_cast["bob"],
+            now=T0,
+        )
+    assert caught.value.field == "consumer"
+    assert not Contract.objects.filter(key__startswith="gone-").exists()
+
+
+def test_the_first_signing_creates_the_custody_bank_and_the_journal_head(
+    core_cast: dict[str, Any],
+) -> None:
+    # A fresh platform: no bank account and no journal head yet. Each statement finds no
+    # row, the row is created, and the statement runs again.
+    assert not Transfer.objects.exists()
+    Account.objects.filter(code=BANK_CODE).delete()
+    JournalRecord.objects.all().delete()
+    JournalHead.objects.all().delete()
+    signed = _sign(core_cast, "fresh", product_type="class_pack", price_fen=5_000, sessions=5)
+    bank = Account.objects.get(code=BANK_CODE)
+    assert (bank.debits_posted, bank.credits_posted) == (5_000, 0)
+    assert JournalHead.objects.get(pk=1).size == 2 == JournalRecord.objects.count()
+    assert JournalRecord.objects.filter(contract=signed).count() == 2
+    assert services.verify_journal_chain() == []
+    assert services.account_balances_check() == []

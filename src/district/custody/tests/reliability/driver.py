@@ -18,8 +18,9 @@ Scenarios:
 ``races``
     Two processes released by a ``multiprocessing.Barrier`` into the same critical section,
     for each pair: double release of the last session, cooling-off refund against the first
-    check-in, closure against a check-in. Exactly one wins each time; the loser gets a
-    ``ConflictError`` or ``InputError``.
+    check-in, closure against a check-in, two signings past the per-consumer limit. Exactly
+    one wins each time; the loser gets a ``ConflictError`` or ``InputError``. Twin signings
+    with the same key both answer with the one contract.
 ``crash``
     A worker runs a deterministic plan of batches (deposits, check-ins, refunds) and is
     killed with SIGKILL mid-batch, by a crash point (``DISTRICT_CUSTODY_CRASHPOINTS``) or by
@@ -460,7 +461,7 @@ def races(params: dict[str, Any]) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
 
     from district.custody import services
-    from district.custody.models import Contract, Merchant
+    from district.custody.models import Contract, Merchant, Transfer
 
     from . import checks
     from .world import make_merchant, make_user
@@ -594,12 +595,63 @@ def races(params: dict[str, Any]) -> dict[str, Any]:
                 f"closure vs check-in #{rep}: {position} (check-in won: {check_in_won})"
             )
 
+        # 4. Twin signings with the same key (a client's retry racing its first try): one
+        # contract, one deposit, and both calls answer with it. The price is over half the
+        # limit per consumer and merchant, so a second deposit would also be refused.
+        twin_key = f"race{seed}-{rep}-twin"
+        twin_price = rng.randint(1_100_000, 1_300_000)
+        results = _race(
+            ctx,
+            [
+                lambda user=user, party=party, key=twin_key, fen=twin_price: services.sign_contract(
+                    key=key,
+                    merchant=Merchant.objects.get(pk=party.merchant_pk),
+                    consumer=services.consumer_for(users.get(pk=user.pk)),
+                    product_type="class_pack",
+                    price_fen=fen,
+                    sessions=20,
+                    starts_on=services_today(),
+                    by=users.get(pk=user.pk),
+                )
+                for _side in ("a", "b")
+            ],
+        )
+        judge("twin_signings_same_key", rep, results, 2)
+        signed = Contract.objects.filter(key=twin_key)
+        deposits = Transfer.objects.filter(key=f"{twin_key}:deposit")
+        if signed.count() != 1 or deposits.count() != 1 or len({r[2] for r in results}) != 1:
+            violations.append(f"twin signings #{rep}: {signed.count()} contracts, {results}")
+
+        # 5. Two signings that together pass the limit per consumer and merchant (RMB
+        # 20,000 of open prepayment): exactly one is signed, the other refused citing it.
+        buyer = make_user(f"race{seed}-limit{rep}", "resident")
+        results = _race(
+            ctx,
+            [
+                lambda buyer=buyer, party=party, rep=rep, side=side: services.sign_contract(
+                    key=f"race{seed}-{rep}-limit-{side}",
+                    merchant=Merchant.objects.get(pk=party.merchant_pk),
+                    consumer=services.consumer_for(users.get(pk=buyer.pk)),
+                    product_type="class_pack",
+                    price_fen=1_200_000,
+                    sessions=20,
+                    starts_on=services_today(),
+                    by=users.get(pk=buyer.pk),
+                )
+                for side in ("a", "b")
+            ],
+        )
+        judge("signings_past_the_consumer_limit", rep, results, 1)
+        signed = Contract.objects.filter(key__startswith=f"race{seed}-{rep}-limit-")
+        if signed.count() != 1:
+            violations.append(f"consumer limit #{rep}: {signed.count()} signed, {results}")
+
     problems = checks.all_problems()
     return {
         "scenario": "races",
         "repetitions": repetitions,
         "pairs": {k: dict(v) for k, v in tally.items()},
-        "races_run": repetitions * 3,
+        "races_run": repetitions * 5,
         "invariant_checks": checks.CHECKS_PER_RUN,
         "violations": violations[:20],
         "problems": problems[:50],

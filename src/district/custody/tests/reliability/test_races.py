@@ -1,8 +1,10 @@
 """Targeted races: two processes released together by a barrier, many times over.
 
-Double release of the last session, cooling-off refund against the first check-in, and a
-merchant closure against a check-in (no release may land after the freeze). Exactly one wins
-each time; the loser gets a clean ``ConflictError`` or ``InputError``, never a database error.
+Double release of the last session, cooling-off refund against the first check-in, a
+merchant closure against a check-in (no release may land after the freeze), and two
+signings past the per-consumer limit. Exactly one wins each time; the loser gets a clean
+``ConflictError`` or ``InputError``, never a database error. Twin signings with the same
+key both succeed with one contract.
 """
 
 from __future__ import annotations
@@ -30,3 +32,6 @@ def test_each_race_has_exactly_one_winner(
     assert pairs["double_release_last_session"]["ok"] == repetitions
     assert pairs["cooling_off_refund_vs_first_check_in"]["ok"] == repetitions
     assert pairs["closure_vs_check_in"]["ok"] >= repetitions  # every closure succeeds
+    assert pairs["twin_signings_same_key"]["ok"] == 2 * repetitions
+    assert pairs["signings_past_the_consumer_limit"]["ok"] == repetitions
+    assert pairs["signings_past_the_consumer_limit"]["InputError"] == repetitions
