@@ -368,3 +368,33 @@ def test_the_first_signing_creates_the_custody_bank_and_the_journal_head(
     assert JournalRecord.objects.filter(contract=signed).count() == 2
     assert services.verify_journal_chain() == []
     assert services.account_balances_check() == []
+
+
+def test_inside_an_outer_block_a_refused_signing_leaves_the_next_one_working(
+    core_cast: dict[str, Any],
+) -> None:
+    terms: dict[str, Any] = {"product_type": "class_pack", "sessions": 4}
+    with transaction.atomic():
+        first = _sign(core_cast, "b1", price_fen=4_000, **terms)
+        with pytest.raises(services.ContractRefusedError):
+            _sign(core_cast, "b2", price_fen=2_000_001, **terms)
+        second = _sign(core_cast, "b3", price_fen=4_000, **terms)
+        # A refusal by the database (the deposit's transfer key is taken) rolls back to the
+        # savepoint, with the statements it prepared.
+        create_transfer(
+            TransferSpec(
+                key="b4:deposit",
+                code="deposit",
+                debit=custody_bank(),
+                credit=Account.objects.get(contract=first),
+                amount_fen=1,
+            ),
+            now=T0,
+        )
+        with pytest.raises(IntegrityError):
+            _sign(core_cast, "b4", price_fen=4_000, **terms)
+        third = _sign(core_cast, "b5", price_fen=4_000, **terms)
+    assert second.pk == first.pk + 1 and third.pk > second.pk
+    assert not Contract.objects.filter(key__in=["b2", "b4"]).exists()
+    assert services.account_balances_check() == []
+    assert services.verify_journal_chain() == []
