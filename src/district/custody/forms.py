@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from district.core.errors import DistrictError
@@ -23,6 +24,18 @@ def add_service_error(form: forms.Form, error: DistrictError) -> None:
             for text in texts:
                 form.add_error(field, text)
     form.add_error(None, str(error))
+
+
+def add_refusal(form: forms.Form, violations: Any) -> None:
+    """Mark each field a refused contract breaks with its rule's message, in the page's
+    language only (the refusal box above the form cites the rules in full)."""
+    english = get_language() == "en"
+    for violation in violations:
+        field = FIELD_ALIASES.get(violation.field, violation.field)
+        form.add_error(
+            field if field in form.fields else None,
+            violation.message if english else violation.message_zh,
+        )
 
 
 def new_key() -> str:

@@ -271,7 +271,14 @@ def test_buying_within_the_limits_and_refusal_citing_the_rule(cast: dict[str, An
     }
     refused = alice.post(url("buy"), data)
     assert refused.status_code == 200
-    assert refused.context["form"].errors
+    # The price field carries the rule's message in the page's language, once; the refusal
+    # box cites the rule and says what to change.
+    violations = refused.context["violations"]
+    assert [v.field for v in violations] == ["price_fen"]
+    assert refused.context["form"].errors == {"price": [violations[0].message_zh]}
+    page = refused.content.decode()
+    assert violations[0].document in page and "请降低价格" in page
+    assert violations[0].message not in page  # no English beside the Chinese
     before = Contract.objects.count()
     data.update(price="4800.00", key=key + "x")
     response = alice.post(url("buy"), data)

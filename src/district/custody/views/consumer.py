@@ -22,6 +22,7 @@ from district.custody.forms import (
     RefundForm,
     SignContractForm,
     UseSessionForm,
+    add_refusal,
     add_service_error,
 )
 from district.custody.journal.chain import parse_entry
@@ -283,8 +284,10 @@ def buy(request: HttpRequest) -> HttpResponse:
                 training_kind=data["training_kind"] or "",
                 by=request.user,
             )
+        except services.ContractRefusedError as error:
+            violations = error.violations
+            add_refusal(form, violations)
         except DistrictError as error:
-            violations = getattr(error, "violations", ())
             add_service_error(form, error)
         else:
             messages.success(
