@@ -78,12 +78,16 @@ def test_inside_an_outer_block_a_refused_check_in_leaves_the_next_one_working(
 
 
 def test_prepared_statements_off(core_cast: dict[str, Any], pack: Any, settings: Any) -> None:
-    # DISTRICT_DB_PREPARED=false: Django's own cursor, client-side parameters.
+    # DISTRICT_DB_PREPARED=false: Django's own cursor, client-side parameters, for the
+    # check-in and the signing.
     settings.DATABASE_PREPARED_STATEMENTS = False
     first = services.record_check_in(key="p1", contract=pack, by=core_cast["alice"], now=T0)
     second = services.record_check_in(key="p2", contract=pack, by=core_cast["gymstaff"], now=T0)
     assert (first.number, second.number) == (1, 2)
+    signed = _sign(core_cast, "p3", product_type="class_pack", price_fen=2_000, sessions=2)
+    assert services.contract_position(signed).remaining_fen == 2_000
     assert services.account_balances_check() == []
+    assert services.verify_journal_chain() == []
 
 
 def test_the_returned_check_in_matches_the_stored_row(core_cast: dict[str, Any], pack: Any) -> None:
