@@ -111,9 +111,11 @@ def append_events(
     now: datetime | None = None,
     contract: Contract | None = None,
     merchant: Merchant | None = None,
+    contracts: Sequence[Contract | None] | None = None,
 ) -> list[JournalRecord]:
     """Append ``events`` in order, chained, under one lock of the journal head (one INSERT
-    and one head UPDATE for all of them); returns the rows."""
+    and one head UPDATE for all of them); returns the rows. ``contracts``: each event's own
+    contract (instead of ``contract`` for all)."""
     moment = now or timezone.now()
     head = _head_for_update()
     records = chain_records(
@@ -123,6 +125,7 @@ def append_events(
         moment=moment,
         contract=contract,
         merchant=merchant,
+        contracts=contracts,
     )
     if len(records) == 1:
         records[0].save(force_insert=True)
@@ -141,13 +144,18 @@ def chain_records(
     moment: datetime,
     contract: Contract | None = None,
     merchant: Merchant | None = None,
+    contracts: Sequence[Contract | None] | None = None,
 ) -> list[JournalRecord]:
     """The unsaved rows of ``events`` appended, in order, to a journal of ``size`` entries
     whose last hash is ``last_hash`` (read under the journal head's lock). The caller saves
-    them and moves the head to the last one (:func:`head_update_values`)."""
-    owner = merchant or (contract.merchant if contract is not None else None)
+    them and moves the head to the last one (:func:`head_update_values`). ``contracts``:
+    each event's own contract (instead of ``contract`` for all); the owner is ``merchant``
+    or else the contract's merchant."""
+    if contracts is not None and len(contracts) != len(events):
+        raise ValueError(f"{len(events)} events but {len(contracts)} contracts")
     records = []
-    for event in events:
+    for position, event in enumerate(events):
+        own = contracts[position] if contracts is not None else contract
         entry = journal.make_entry(size, last_hash, moment, event)
         records.append(
             JournalRecord(
@@ -156,8 +164,8 @@ def chain_records(
                 entry_hash=entry.hash,
                 event_type=str(event.get("type", "")),
                 recorded_at=moment,
-                contract=contract,
-                merchant=owner,
+                contract=own,
+                merchant=merchant or (own.merchant if own is not None else None),
             )
         )
         size, last_hash = entry.seq + 1, entry.hash

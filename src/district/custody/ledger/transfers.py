@@ -86,6 +86,20 @@ def contract_account(contract: Contract) -> Account:
     )
 
 
+def contract_accounts(contracts: Sequence[Contract]) -> dict[int, Account]:
+    """Each contract's account (:func:`contract_account`), by contract id, in one query;
+    a missing one is created."""
+    found = {
+        account.contract_id: account
+        for account in Account.objects.filter(contract__in=[contract.pk for contract in contracts])
+        if account.contract_id is not None
+    }
+    for contract in contracts:
+        if contract.pk not in found:
+            found[contract.pk] = contract_account(contract)
+    return found
+
+
 # --- transfers ---------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ record attendance and end the cooling-off.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -1156,23 +1157,41 @@ def open_dispute(
 
 def _void_awaiting(contract: Contract, *, moment: datetime, why: str) -> int:
     """Void every awaiting check-in of the contract; returns the fen released back."""
-    voided = 0
-    for check_in in contract.check_ins.filter(status=CheckIn.Status.AWAITING).select_related(
-        "transfer"
-    ):
-        if check_in.transfer is not None:
-            void_pending(
-                key=f"{check_in.key}:void",
-                pending_key=check_in.transfer.key,
-                code="release",
-                now=moment,
-            )
-            voided += check_in.release_fen
-        check_in.status = CheckIn.Status.VOID
-        check_in.resolved_at = moment
-        check_in.dispute_reason = why
-        check_in.save(update_fields=["status", "resolved_at", "dispute_reason"])
-    return voided
+    return _void_awaiting_all([contract], moment=moment, why=why)
+
+
+def _void_awaiting_all(contracts: Sequence[Contract], *, moment: datetime, why: str) -> int:
+    """Void every awaiting check-in of ``contracts`` (locked by the caller): their pending
+    releases in one batch of voids, the check-ins in one UPDATE; returns the fen released
+    back."""
+    awaiting = list(
+        CheckIn.objects.filter(
+            contract__in=[contract.pk for contract in contracts], status=CheckIn.Status.AWAITING
+        )
+        .select_related("transfer")
+        .order_by("pk")
+    )
+    if not awaiting:
+        return 0
+    pending = [check_in for check_in in awaiting if check_in.transfer is not None]
+    if pending:
+        create_transfers(
+            [
+                TransferSpec(
+                    key=f"{check_in.key}:void",
+                    code="release",
+                    kind=Transfer.Kind.VOID,
+                    pending_key=check_in.transfer.key,
+                )
+                for check_in in pending
+                if check_in.transfer is not None
+            ],
+            now=moment,
+        )
+    CheckIn.objects.filter(pk__in=[check_in.pk for check_in in awaiting]).update(
+        status=CheckIn.Status.VOID, resolved_at=moment, dispute_reason=why
+    )
+    return sum(check_in.release_fen for check_in in pending)
 
 
 def resolve_dispute(
@@ -1250,8 +1269,11 @@ def resolve_dispute(
     return run_atomic(work)
 
 
-def _claim_fen(contract: Contract, on: date, balance_fen: int) -> int:
-    """The consumer's unconsumed balance on ``on`` (what a refund owes them)."""
+def _claim_fen(
+    contract: Contract, on: date, balance_fen: int, confirmed: Iterable[int] | None = None
+) -> int:
+    """The consumer's unconsumed balance on ``on`` (what a refund owes them); ``confirmed``:
+    the contract's confirmed session numbers, when the caller has read them (else read)."""
     if contract.product_type == Contract.ProductType.MEMBERSHIP and contract.ends_on:
         owed = money.membership_refund_on(
             contract.price_fen, contract.starts_on, contract.ends_on, on
@@ -1260,15 +1282,25 @@ def _claim_fen(contract: Contract, on: date, balance_fen: int) -> int:
     if contract.sessions is not None:
         # Each release is the amount of its own session number (cumulative floor), so after
         # a disputed middle session the sessions used are not 1..k: sum their releases.
-        numbers = contract.check_ins.filter(status=CheckIn.Status.CONFIRMED).values_list(
-            "number", flat=True
-        )
+        if confirmed is None:
+            confirmed = confirmed_numbers([contract]).get(contract.pk, [])
         released = sum(
             money.unit_release_fen(contract.price_fen, contract.sessions, number)
-            for number in numbers
+            for number in confirmed
         )
         return min(balance_fen, contract.price_fen - released)
     return balance_fen
+
+
+def confirmed_numbers(contracts: Sequence[Contract]) -> dict[int, list[int]]:
+    """The confirmed session numbers of each of ``contracts``, in one query, by contract id."""
+    numbers: dict[int, list[int]] = {}
+    rows = CheckIn.objects.filter(
+        contract__in=[contract.pk for contract in contracts], status=CheckIn.Status.CONFIRMED
+    ).values_list("contract_id", "number")
+    for contract_id, number in rows:
+        numbers.setdefault(contract_id, []).append(number)
+    return numbers
 
 
 def get_contract(contract_id: int) -> Contract:

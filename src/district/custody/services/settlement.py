@@ -30,7 +30,9 @@ from district.custody import money
 from district.custody.ledger import (
     TransferSpec,
     append_event,
+    append_events,
     contract_account,
+    contract_accounts,
     create_transfer,
     create_transfers,
     custody_bank,
@@ -43,6 +45,7 @@ from district.custody.models import (
     OPEN_CONTRACT_STATUSES,
     Closure,
     Contract,
+    Dispute,
     Merchant,
     Refund,
     Settlement,
@@ -61,7 +64,7 @@ from .common import (
     require_reason,
     user_ref,
 )
-from .contracts import _claim_fen, _void_awaiting
+from .contracts import _claim_fen, _void_awaiting_all, confirmed_numbers
 
 
 def _end_of(day: date) -> datetime:
@@ -368,14 +371,19 @@ def close_merchant(
             .filter(merchant=locked, status__in=OPEN_CONTRACT_STATUSES)
             .order_by("pk")
         )
-        today = local_day(moment)
-        held: list[int] = []
-        claims: list[int] = []
         for contract in contracts:
-            _void_awaiting(contract, moment=moment, why="merchant closed")
-            balance = contract_account(contract).available_fen
-            held.append(balance)
-            claims.append(_claim_fen(contract, today, balance))
+            contract.merchant = locked  # no query per contract for the journal's owner
+        # Every contract at once: a merchant may hold thousands (one query per step, not
+        # one per contract).
+        _void_awaiting_all(contracts, moment=moment, why="merchant closed")
+        accounts = contract_accounts(contracts)
+        numbers = confirmed_numbers(contracts)
+        today = local_day(moment)
+        held = [accounts[contract.pk].available_fen for contract in contracts]
+        claims = [
+            _claim_fen(contract, today, balance, numbers.get(contract.pk, []))
+            for contract, balance in zip(contracts, held, strict=True)
+        ]
         pool = sum(held)
         split = money.split_pool_fen(pool, claims)
         closure = Closure.objects.create(
@@ -392,25 +400,43 @@ def close_merchant(
             closed_by=by,
         )
         payable = refunds_payable()
-        specs: list[TransferSpec] = []
-        refunds: list[Refund] = []
+        receivable = merchant_receivable(locked)
+        bank = custody_bank()
         due_on = refund_due_on(moment, OTHER_REFUND_WORKING_DAYS)
+        refunds = Refund.objects.bulk_create(
+            [
+                Refund(
+                    contract=contract,
+                    reason=Refund.Reason.CLOSURE,
+                    amount_fen=part,
+                    claim_fen=claim,
+                    requested_at=moment,
+                    due_on=due_on,
+                    closure=closure,
+                    key=f"{key}:refund:{contract.pk}",
+                    requested_by=by,
+                )
+                for contract, claim, part in zip(contracts, claims, split.parts_fen, strict=True)
+            ]
+        )
+        specs: list[TransferSpec] = []
         pooled = split.shortfall_fen > 0
-        for contract, balance, claim, part in zip(
-            contracts, held, claims, split.parts_fen, strict=True
+        for contract, balance, part, refund in zip(
+            contracts, held, split.parts_fen, refunds, strict=True
         ):
             # Enough for every claim: each contract refunds its own claim and releases the
             # rest (membership days used) to the merchant. A shortfall: every balance goes
             # into the pool first, and the pool pays the pro-rata parts.
             into_pool = balance if pooled else part
             earned = 0 if pooled else balance - part
+            account = accounts[contract.pk]
             if earned > 0:
                 specs.append(
                     TransferSpec(
                         key=f"{key}:earned:{contract.pk}",
                         code="release",
-                        debit=contract_account(contract),
-                        credit=merchant_receivable(locked),
+                        debit=account,
+                        credit=receivable,
                         amount_fen=earned,
                         contract=contract,
                         merchant=locked,
@@ -421,32 +447,20 @@ def close_merchant(
                     TransferSpec(
                         key=f"{key}:pool:{contract.pk}",
                         code="closure_pool",
-                        debit=contract_account(contract),
+                        debit=account,
                         credit=payable,
                         amount_fen=into_pool,
                         contract=contract,
                         merchant=locked,
                     )
                 )
-            refund = Refund.objects.create(
-                contract=contract,
-                reason=Refund.Reason.CLOSURE,
-                amount_fen=part,
-                claim_fen=claim,
-                requested_at=moment,
-                due_on=due_on,
-                closure=closure,
-                key=f"{key}:refund:{contract.pk}",
-                requested_by=by,
-            )
-            refunds.append(refund)
             if part > 0:
                 specs.append(
                     TransferSpec(
                         key=f"{key}:payout:{contract.pk}",
                         code="refund_payout",
                         debit=payable,
-                        credit=custody_bank(),
+                        credit=bank,
                         amount_fen=part,
                         reference=str(refund),
                         contract=contract,
@@ -455,44 +469,45 @@ def close_merchant(
                 )
         if specs:
             create_transfers(specs, now=moment, batch=key)
+        contract_ids = [contract.pk for contract in contracts]
+        Dispute.objects.filter(contract__in=contract_ids, status="open").update(
+            status="resolved", outcome="closure", resolved_at=moment, resolved_by=by
+        )
+        Contract.objects.filter(pk__in=contract_ids).update(status=Contract.Status.CLOSED)
         for contract in contracts:
-            contract.disputes.filter(status="open").update(
-                status="resolved", outcome="closure", resolved_at=moment, resolved_by=by
-            )
             contract.status = Contract.Status.CLOSED
-            contract.save(update_fields=["status"])
-        append_event(
+        closed_event = {
+            "type": "merchant_closed",
+            "merchant": locked.licence,
+            "closure": str(closure),
+            "reason": text[:500],
+            "pool_fen": pool,
+            "claims_fen": sum(claims),
+            "refunded_fen": split.paid_fen,
+            "shortfall_fen": split.shortfall_fen,
+            "released_fen": split.surplus_fen,
+            "contracts": len(contracts),
+            "by": user_ref(by),
+        }
+        refund_events = [
             {
-                "type": "merchant_closed",
-                "merchant": locked.licence,
+                "type": "refund",
+                "contract": contract.number,
+                "refund": str(refund),
+                "reason": "closure",
+                "amount_fen": refund.amount_fen,
+                "claim_fen": refund.claim_fen,
                 "closure": str(closure),
-                "reason": text[:500],
-                "pool_fen": pool,
-                "claims_fen": sum(claims),
-                "refunded_fen": split.paid_fen,
-                "shortfall_fen": split.shortfall_fen,
-                "released_fen": split.surplus_fen,
-                "contracts": len(contracts),
-                "by": user_ref(by),
-            },
+                "due_on": due_on.isoformat(),
+            }
+            for contract, refund in zip(contracts, refunds, strict=True)
+        ]
+        append_events(
+            [closed_event, *refund_events],
             now=moment,
             merchant=locked,
+            contracts=[None, *contracts],
         )
-        for contract, refund in zip(contracts, refunds, strict=True):
-            append_event(
-                {
-                    "type": "refund",
-                    "contract": contract.number,
-                    "refund": str(refund),
-                    "reason": "closure",
-                    "amount_fen": refund.amount_fen,
-                    "claim_fen": refund.claim_fen,
-                    "closure": str(closure),
-                    "due_on": due_on.isoformat(),
-                },
-                now=moment,
-                contract=contract,
-            )
         return closure
 
     return run_atomic(work)

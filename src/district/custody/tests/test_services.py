@@ -697,7 +697,9 @@ def test_closure_positions_add_up_and_a_shortfall_is_split_to_the_fen(
     )
     services.record_check_in(key="a", contract=pack, by=core_cast["alice"], now=T0)
     # A claim larger than the money held (cannot happen through the services): pro rata.
-    monkeypatch.setattr(settlement, "_claim_fen", lambda contract, on, balance: balance + 1_000)
+    monkeypatch.setattr(
+        settlement, "_claim_fen", lambda contract, on, balance, *confirmed: balance + 1_000
+    )
     closure = services.close_merchant(
         key="close",
         merchant=core_cast["gym"],
@@ -784,3 +786,49 @@ def test_a_closure_after_a_disputed_middle_session_refunds_exactly_what_is_held(
     assert position.remaining_fen == 0
     assert closure.shortfall_fen == 0
     assert services.account_balances_check() == []
+
+
+def test_a_closure_voids_every_awaiting_session_and_journals_each_refund_in_order(
+    core_cast: dict[str, Any], pack: Any
+) -> None:
+    # The closure handles all of a merchant's contracts at once (one query per step):
+    # awaiting sessions on two contracts are voided together, and the journal holds the
+    # closure followed by one refund per contract, in contract order, each on its contract.
+    other = services.sign_contract(
+        key="bob-pack",
+        merchant=core_cast["gym"],
+        consumer=core_cast["bob_c"],
+        product_type="class_pack",
+        price_fen=70_000,
+        sessions=7,
+        starts_on=T0.date(),
+        by=core_cast["bob"],
+        now=T0,
+    )
+    staff = core_cast["gymstaff"]
+    for key, contract in (("w1", pack), ("w2", other), ("w3", other)):
+        services.record_check_in(key=key, contract=contract, by=staff, now=T0)
+    services.record_check_in(key="c1", contract=other, by=core_cast["bob"], now=T0)
+    before = JournalRecord.objects.count()
+    closure = services.close_merchant(
+        key="close",
+        merchant=core_cast["gym"],
+        by=core_cast["regulator"],
+        reason="停业",
+        now=T0 + timedelta(days=1),
+    )
+    assert set(
+        CheckIn.objects.filter(key__in=["w1", "w2", "w3"]).values_list("status", flat=True)
+    ) == {CheckIn.Status.VOID}
+    assert CheckIn.objects.get(key="c1").status == CheckIn.Status.CONFIRMED
+    rows = {r.contract_id: r for r in services.closure_refunds(closure)}
+    assert rows[pack.pk].amount_fen == 100_001
+    assert rows[other.pk].amount_fen == 70_000 - 10_000  # the confirmed session stays paid
+    records = list(JournalRecord.objects.filter(seq__gte=before).order_by("seq"))
+    events = [json.loads(bytes(record.entry))["event"] for record in records]
+    assert [event["type"] for event in events] == ["merchant_closed", "refund", "refund"]
+    assert [record.contract_id for record in records] == [None, pack.pk, other.pk]
+    assert {record.merchant_id for record in records} == {core_cast["gym"].pk}
+    assert [event["contract"] for event in events[1:]] == [pack.number, other.number]
+    assert services.account_balances_check() == []
+    assert services.verify_journal_chain() == []

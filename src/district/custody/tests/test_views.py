@@ -276,9 +276,9 @@ def test_buying_within_the_limits_and_refusal_citing_the_rule(cast: dict[str, An
     violations = refused.context["violations"]
     assert [v.field for v in violations] == ["price_fen"]
     assert refused.context["form"].errors == {"price": [violations[0].message_zh]}
-    page = refused.content.decode()
-    assert violations[0].document in page and "请降低价格" in page
-    assert violations[0].message not in page  # no English beside the Chinese
+    text = refused.content.decode()
+    assert violations[0].document in text and "请降低价格" in text
+    assert violations[0].message not in text  # no English beside the Chinese
     before = Contract.objects.count()
     data.update(price="4800.00", key=key + "x")
     response = alice.post(url("buy"), data)
