@@ -1,7 +1,7 @@
 """Benchmark of custody transfers through the service layer, against a bare INSERT loop.
 
     python benchmarks/custody.py [--transfers N] [--rounds R] [--slice S] [--deposits D]
-        [--database-url URL] [--keep] [--profile]
+        [--closure C] [--database-url URL] [--keep] [--profile]
 
 1. Creates its own PostgreSQL database (default ``custody_bench`` on 127.0.0.1; dropped
    and re-created at the start, dropped at the end unless ``--keep``), migrates it and signs
@@ -21,7 +21,8 @@
    * **plain** (``ratio_to_plain_table``): the same rows INSERTed into a plain table with
      only a primary key and the unique key, the lower floor.
    Also the deposit path (``sign_contract``: rule check, contract, deposit transfer, two
-   journal entries) against the same bare insert, for information.
+   journal entries) against the same bare insert, and the closure of a merchant with
+   ``--closure`` contracts (default 300) per contract, for information.
 3. Prints per-transfer cost (median of the rounds): wall time, transfers per second, and the
    CPU time of this process and of its PostgreSQL backend (read from ``/proc`` when the
    server runs on this machine), which the machine's other load disturbs far less than wall
@@ -348,6 +349,66 @@ def summarize(
     return result
 
 
+def closure(clock: Clock, world: dict[str, Any], n: int, bare_ms: float) -> dict[str, Any]:
+    """A merchant with ``n`` contracts (every other one with a session awaiting the
+    consumer, every third with one confirmed) closed by ``services.close_merchant``: each
+    contract's awaiting session voided, its claim, refund and transfers, and a journal entry
+    per refund. Compared per contract with the bare insert of one transfer row."""
+    from district.accounts.services import ensure_user
+    from district.custody import services
+    from district.custody.models import Merchant
+
+    admin = world["admin"]
+    merchant = services.register_merchant(
+        name="基准闭店健身 (benchmark)",
+        licence=_licence(2),
+        sector="fitness",
+        address="长宁区 (benchmark)",
+        registered_on=date(2020, 1, 1),
+        is_demo=True,
+        by=admin,
+    )
+    staff = ensure_user(username="bench-closing-staff", roles=["merchant"])
+    services.add_merchant_staff(merchant=merchant, user=staff, by=admin)
+    for i in range(n):
+        buyer = ensure_user(username=f"bench-closing-{i}", roles=["resident"])
+        contract = services.sign_contract(
+            key=f"bench-closing-{i}",
+            merchant=merchant,
+            consumer=services.consumer_for(buyer),
+            product_type="class_pack",
+            price_fen=99_999 + i,
+            sessions=10,
+            starts_on=date.today(),
+            by=buyer,
+        )
+        if i % 3 == 0:
+            services.record_check_in(key=f"bench-closing-c{i}", contract=contract, by=buyer)
+        if i % 2 == 0:
+            services.record_check_in(key=f"bench-closing-a{i}", contract=contract, by=staff)
+    start = clock.read()
+    services.close_merchant(
+        key="bench-closure",
+        merchant=Merchant.objects.get(pk=merchant.pk),
+        by=admin,
+        reason="benchmark",
+    )
+    spent = clock.since(start, clock.read())
+    per_contract = spent["wall"] * 1000 / n
+    result = {
+        "contracts": n,
+        "seconds": round(spent["wall"], 2),
+        "ms_per_contract": round(per_contract, 3),
+        "ratio_to_bare_transfer": round(per_contract / bare_ms, 2),
+    }
+    print(
+        f"closure    {n} contracts in {spent['wall']:.2f} s: {per_contract:.3f} ms per contract, "
+        f"{result['ratio_to_bare_transfer']:.2f}x one bare transfer insert",
+        flush=True,
+    )
+    return result
+
+
 def statements(world: dict[str, Any], pool: CheckIns) -> dict[str, int]:
     """SQL statements (BEGIN and COMMIT included) of one check-in and one deposit: the
     figure the machine's load does not change."""
@@ -413,6 +474,9 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--profile", action="store_true", help="pyinstrument the check-in path")
+    parser.add_argument(
+        "--closure", type=int, default=300, help="contracts of the merchant closed (0: skip)"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     setup(args)
@@ -445,6 +509,11 @@ def main() -> None:
         floor = summarize("check-in", ours, plain, args.transfers, label="plain")
         deposit = summarize("deposit", ours_dep, bare_dep, args.deposits, label="bare")
         counted = statements(world, pool)
+        closed = (
+            closure(clock, world, args.closure, release["bare_ms_per_transfer"])
+            if args.closure
+            else None
+        )
         if args.profile:
             profile(world, pool, min(args.transfers, 300))
         from district.custody import services
@@ -472,6 +541,7 @@ def main() -> None:
                 "check_in_vs_plain_table": floor,
                 "deposit": deposit,
                 "statements": counted,
+                "closure": closed,
                 "transfers_per_round": args.transfers,
                 "rounds": args.rounds,
                 "ledger_problems": len(problems),
