@@ -86,7 +86,8 @@ class SignContractForm(KeyedForm):
     merchant = forms.TypedChoiceField(label=_("Merchant"), coerce=int)
     product_type = forms.ChoiceField(label=_("Product"), choices=PRODUCT_TYPES)
     price = YuanField(label=_("Price (yuan)"))
-    sessions = forms.IntegerField(label=_("Sessions"), required=False, min_value=1)
+    # Not "Sessions": Django's own catalogue (contrib.sessions) translates that as 会话.
+    sessions = forms.IntegerField(label=_("Number of sessions"), required=False, min_value=1)
     term_months = forms.IntegerField(label=_("Term (months)"), required=False, min_value=1)
     starts_on = forms.DateField(
         label=_("Starts on"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})

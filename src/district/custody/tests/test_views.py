@@ -279,6 +279,7 @@ def test_buying_within_the_limits_and_refusal_citing_the_rule(cast: dict[str, An
     text = refused.content.decode()
     assert violations[0].document in text and "请降低价格" in text
     assert violations[0].message not in text  # no English beside the Chinese
+    assert "课时数" in text and "会话" not in text  # not Django's "Sessions" (会话, web sessions)
     before = Contract.objects.count()
     data.update(price="4800.00", key=key + "x")
     response = alice.post(url("buy"), data)
