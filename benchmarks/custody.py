@@ -116,15 +116,7 @@ def prepare(transfers: int, rounds: int) -> dict[str, Any]:
 
     sync_roles()
     admin = ensure_user(username="bench-admin", roles=["administrator"], is_superuser=True)
-    merchant = services.register_merchant(
-        name="基准健身 (benchmark)",
-        licence=_licence(1),
-        sector="fitness",
-        address="长宁区 (benchmark)",
-        registered_on=date(2020, 1, 1),
-        is_demo=True,
-        by=admin,
-    )
+    merchant = _gym("基准健身 (benchmark)", 1, admin)
     needed = transfers * (rounds + 2) // SESSIONS + 2
     contracts = []
     for n in range(needed):
@@ -142,6 +134,21 @@ def prepare(transfers: int, rounds: int) -> dict[str, Any]:
             )
         )
     return {"admin": admin, "merchant": merchant, "contracts": contracts}
+
+
+def _gym(name: str, number: int, admin: Any) -> Any:
+    """A fitness merchant registered through the services (demo-flagged)."""
+    from district.custody import services
+
+    return services.register_merchant(
+        name=name,
+        licence=_licence(number),
+        sector="fitness",
+        address="长宁区 (benchmark)",
+        registered_on=date(2020, 1, 1),
+        is_demo=True,
+        by=admin,
+    )
 
 
 def _licence(number: int) -> str:
@@ -359,15 +366,7 @@ def closure(clock: Clock, world: dict[str, Any], n: int, bare_ms: float) -> dict
     from district.custody.models import Merchant
 
     admin = world["admin"]
-    merchant = services.register_merchant(
-        name="基准闭店健身 (benchmark)",
-        licence=_licence(2),
-        sector="fitness",
-        address="长宁区 (benchmark)",
-        registered_on=date(2020, 1, 1),
-        is_demo=True,
-        by=admin,
-    )
+    merchant = _gym("基准闭店健身 (benchmark)", 2, admin)
     staff = ensure_user(username="bench-closing-staff", roles=["merchant"])
     services.add_merchant_staff(merchant=merchant, user=staff, by=admin)
     for i in range(n):
