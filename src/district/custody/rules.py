@@ -400,6 +400,7 @@ class Violation:
     message: str
     message_zh: str
     verified: bool = True
+    article_zh: str = ""  # 第八条: the article as the Chinese page names it
 
 
 @dataclass(frozen=True)
@@ -572,6 +573,7 @@ def _check_limit(rule_set: RuleSet, limit: Limit, contract: ProposedContract) ->
         message,
         message_zh,
         limit.verified,
+        limit.article_zh,
     )
 
 

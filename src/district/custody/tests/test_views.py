@@ -277,7 +277,8 @@ def test_buying_within_the_limits_and_refusal_citing_the_rule(cast: dict[str, An
     assert [v.field for v in violations] == ["price_fen"]
     assert refused.context["form"].errors == {"price": [violations[0].message_zh]}
     text = refused.content.decode()
-    assert violations[0].document in text and "请降低价格" in text
+    assert violations[0].document + violations[0].article_zh in text and "请降低价格" in text
+    assert violations[0].article_zh == "第八条"
     assert violations[0].message not in text  # no English beside the Chinese
     assert "课时数" in text and "会话" not in text  # not Django's "Sessions" (会话, web sessions)
     before = Contract.objects.count()
