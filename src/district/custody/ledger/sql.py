@@ -86,6 +86,21 @@ def cursor() -> Any:
     return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
 
 
+def fetchone_creating(
+    cursor: Any, query: str, params: Sequence[Any] | None, create: Callable[[], Any]
+) -> Sequence[Any]:
+    """The one row ``query`` reads; when it reads none because a row it needs does not exist
+    yet (a fresh database: the journal head, the custody bank), ``create()`` makes that row
+    and the query runs once more."""
+    for _attempt in (1, 2):
+        cursor.execute(query, params)
+        row = cursor.fetchone()
+        if row is not None:
+            return row  # type: ignore[no-any-return]
+        create()
+    raise RuntimeError(f"no row even after creating what the query needs: {query[:80]}")
+
+
 def lock_clause(*aliases: str) -> str:
     """``FOR NO KEY UPDATE OF <aliases>`` on PostgreSQL, empty elsewhere (SQLite locks the
     whole database for writing at ``BEGIN IMMEDIATE``)."""

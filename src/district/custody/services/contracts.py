@@ -201,13 +201,9 @@ def _key_prepaid_and_bank(
     with the merchant (open contracts). With them, the custody bank account, locked
     (created if missing)."""
     query = _key_prepaid_and_bank_sql(connection.vendor)
-    for _attempt in (1, 2):
-        cursor.execute(query, [key, consumer_pk, merchant_pk, BANK_CODE])
-        row = cursor.fetchone()
-        if row is not None:
-            break
-        custody_bank()
-    assert row is not None
+    row = sql.fetchone_creating(
+        cursor, query, [key, consumer_pk, merchant_pk, BANK_CODE], custody_bank
+    )
     (bank,) = sql.read_models(row[:-2], Account)
     assert isinstance(bank, Account)
     existing = None if row[-2] is None else int(row[-2])
@@ -226,13 +222,7 @@ def _head_and_ids_sql(vendor: str) -> str:
 def _head_and_new_ids(cursor: Any) -> tuple[int, bytes, int, int]:
     """The journal head, locked (the last lock a write takes), and the ids the new
     contract and its account will have: ``(size, last_hash, contract_id, account_id)``."""
-    for _attempt in (1, 2):
-        cursor.execute(_head_and_ids_sql(connection.vendor))
-        row = cursor.fetchone()
-        if row is not None:
-            break
-        ensure_head()
-    assert row is not None
+    row = sql.fetchone_creating(cursor, _head_and_ids_sql(connection.vendor), None, ensure_head)
     return int(row[0]), bytes(row[1]), int(row[2]), int(row[3])
 
 
@@ -923,13 +913,7 @@ def _head_and_check_ins(
     key_used, number, confirmed)``. One row, however many sessions the contract has used."""
     query = _head_sql(connection.vendor)
     params = [contract_pk, key, contract_pk, contract_pk, contract_pk]
-    for _attempt in (1, 2):
-        cursor.execute(query, params)
-        row = cursor.fetchone()
-        if row is not None:
-            break
-        ensure_head()
-    assert row is not None
+    row = sql.fetchone_creating(cursor, query, params, ensure_head)
     return int(row[0]), bytes(row[1]), bool(row[2]), int(row[3]), int(row[4])
 
 
