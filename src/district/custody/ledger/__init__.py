@@ -29,7 +29,7 @@ from .records import (
     signing_key_path,
     tree_heads,
 )
-from .retry import atomic_with_retry, is_retryable, retry_counts, run_atomic
+from .retry import atomic_with_retry, count_retry, is_retryable, retry_counts, run_atomic
 from .transfers import (
     BANK_CODE,
     CNY,
@@ -63,6 +63,7 @@ __all__ = [
     "consistency_proof",
     "contract_account",
     "contract_accounts",
+    "count_retry",
     "crashpoint",
     "create_transfer",
     "create_transfers",

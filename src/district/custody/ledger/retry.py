@@ -38,9 +38,17 @@ _counts_lock = threading.Lock()
 
 def retry_counts() -> dict[str, int]:
     """Retried failures in this process by cause: ``40001``, ``40P01``, ``23505``,
-    ``sqlite_busy`` (read by the reliability suite's workers)."""
+    ``sqlite_busy``, and ``reread`` (a check-in's read run again because a write committed
+    while it waited for its locks; the transaction itself goes on). Read by the reliability
+    suite's workers."""
     with _counts_lock:
         return dict(_counts)
+
+
+def count_retry(cause: str) -> None:
+    """Count one retry of ``cause`` (see :func:`retry_counts`)."""
+    with _counts_lock:
+        _counts[cause] += 1
 
 
 def _cause(error: BaseException) -> str:
@@ -83,8 +91,7 @@ def run_atomic(work: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
         except (OperationalError, IntegrityError) as error:
             if attempt == attempts or not is_retryable(error):
                 raise
-            with _counts_lock:
-                _counts[_cause(error)] += 1
+            count_retry(_cause(error))
             time.sleep(min(0.5, 0.005 * 2**attempt) * random.random())
     raise AssertionError("unreachable")  # pragma: no cover
 

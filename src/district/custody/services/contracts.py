@@ -35,6 +35,7 @@ from district.custody.ledger import (
     append_event,
     chain_records,
     contract_account,
+    count_retry,
     crashpoint,
     create_transfer,
     create_transfers,
@@ -674,17 +675,18 @@ def record_check_in(
     require_login(by, "record a check-in")
 
     def work() -> CheckIn:
-        # Three statements before COMMIT (see docs/custody.md, Performance): the contract
-        # and both accounts locked in one query, in that order; the journal head locked
-        # with one read of this key (idempotency: a twin raced ahead is seen here) and of
-        # the contract's live sessions; and every write in one statement.
+        # Two statements before COMMIT (see docs/custody.md, Performance): the contract,
+        # both accounts and the journal head locked, in that order, with one read of this
+        # key (idempotency: a twin raced ahead is seen here) and of the contract's live
+        # sessions; and every write in one statement.
         with sql.cursor() as cursor:
             return write(cursor)
 
     def write(cursor: Any) -> CheckIn:
-        locked, account, receivable = _lock_for_check_in(contract, cursor)
-        size, last_hash, key_used, number, confirmed = _head_and_check_ins(key, locked.pk, cursor)
-        if key_used:
+        state = _read_for_check_in(contract, key, cursor)
+        locked, account, receivable = state.contract, state.account, state.receivable
+        number, confirmed = state.number, state.confirmed
+        if state.key_used:
             existing = CheckIn.objects.order_by().get(key=key)
             same_request(
                 "check-in",
@@ -800,8 +802,8 @@ def record_check_in(
                     "by": user_ref(by),
                 }
             ],
-            size=size,
-            last_hash=last_hash,
+            size=state.size,
+            last_hash=state.last_hash,
             moment=moment,
             contract=locked,
         )
@@ -820,61 +822,12 @@ def record_check_in(
 
 
 @functools.cache
-def _check_in_lock_sql(vendor: str) -> str:
-    del vendor  # the cache key: the lock clause depends on the database
-    return (
-        f"SELECT {sql.columns(Contract, 'c')}, {sql.columns(Merchant, 'm')}, "
-        f"{sql.columns(Consumer, 'u')}, {sql.columns(Account, 'a')} "
-        f"FROM {sql.table(Contract)} c "
-        f"JOIN {sql.table(Merchant)} m ON m.id = c.merchant_id "
-        f"JOIN {sql.table(Consumer)} u ON u.id = c.consumer_id "
-        f"JOIN {sql.table(Account)} a ON a.code IN (%s, %s) "
-        f"WHERE c.id = %s ORDER BY a.id{sql.lock_clause('c', 'a')}"
-    )
-
-
-def _lock_for_check_in(contract: Contract, cursor: Any) -> tuple[Contract, Account, Account]:
-    """The contract (with its merchant and consumer), then its account and its merchant's
-    receivable in ascending id order, locked in one query (the accounts created first if
-    missing)."""
-    codes = (f"contract:{contract.pk}:held", f"merchant:{contract.merchant_id}:receivable")
-    query = _check_in_lock_sql(connection.vendor)
-    for attempt in (1, 2):
-        cursor.execute(query, [*codes, contract.pk])
-        rows = cursor.fetchall()
-        if len(rows) == 2 or attempt == 2:
-            break
-        if not Contract.objects.filter(pk=contract.pk).exists():
-            raise NotFoundError(
-                f"没有合同 {contract.number}。There is no contract {contract.number}",
-                field="contract",
-                value=contract.pk,
-            )
-        contract_account(contract)
-        _receivable(Merchant.objects.get(pk=contract.merchant_id))
-    if len(rows) != 2:
-        raise NotFoundError(
-            f"找不到也无法建立合同 {contract.number} 的账户。"
-            f"The accounts of contract {contract.number} cannot be found or created",
-            field="contract",
-            value=contract.pk,
-        )
-    tables = (Contract, Merchant, Consumer, Account)
-    locked, merchant, consumer, first = sql.read_models(rows[0], *tables)
-    (second,) = sql.read_models(rows[1], *tables, skip=3)
-    assert isinstance(locked, Contract)
-    assert isinstance(first, Account) and isinstance(second, Account)
-    accounts = {first.code: first, second.code: second}
-    locked.merchant = merchant  # type: ignore[assignment]
-    locked.consumer = consumer  # type: ignore[assignment]
-    return locked, accounts[codes[0]], accounts[codes[1]]
-
-
-@functools.cache
-def _head_sql(vendor: str) -> str:
-    """The statement of :func:`_head_and_check_ins` (cached: it runs on every check-in)."""
+def _check_in_read_sql(vendor: str) -> str:
+    """The one statement a check-in reads with (cached: it runs on every check-in)."""
     del vendor  # the cache key: the lock clause depends on the database
     table = sql.table(CheckIn)
+    accounts = sql.table(Account)
+    head = sql.table(JournalHead)
     # The live statuses are in the text, not parameters: the plan the server keeps for the
     # prepared statement can then use the partial unique index on (contract, number) of
     # live check-ins, whose condition it must prove from the text.
@@ -886,35 +839,115 @@ def _head_sql(vendor: str) -> str:
 
     # Sessions 1..n in use (the usual case): the next is n + 1, from the count and the
     # maximum. Only after a disputed session leaves a gap is the gap searched, through the
-    # unique index on (contract, number) of live check-ins.
-    query = (
-        f"WITH h AS ({head_state_sql(lock=sql.lock_clause())}), "
-        "s AS (SELECT count(*) AS n, COALESCE(max(k.number), 0) AS top, "
+    # unique index on (contract, number) of live check-ins. ``lo`` and ``hi`` are the two
+    # accounts in ascending id order: the locks go contract, accounts, head (the order
+    # every write takes them in), in the order of the ``OF`` list, for the one row.
+    return (
+        "WITH s AS (SELECT count(*) AS n, COALESCE(max(k.number), 0) AS top, "
         f"COALESCE(sum(CASE WHEN k.status = '{CheckIn.Status.CONFIRMED}' THEN 1 ELSE 0 END), 0) "
-        "AS confirmed "
-        f"FROM {live('k')}) "
-        "SELECT h.size, h.last_hash, "
+        f"AS confirmed FROM {live('k')}) "
+        f"SELECT {sql.columns(Contract, 'c')}, {sql.columns(Merchant, 'm')}, "
+        f"{sql.columns(Consumer, 'u')}, {sql.columns(Account, 'lo')}, "
+        f"{sql.columns(Account, 'hi')}, h.size, h.last_hash, "
+        f"(SELECT size FROM {head} WHERE id = 1), "
         f"EXISTS (SELECT 1 FROM {table} WHERE key = %s), "
         "CASE WHEN s.n = s.top THEN s.top + 1 "
         f"WHEN NOT EXISTS (SELECT 1 FROM {live('k')} AND k.number = 1) THEN 1 "
         f"ELSE (SELECT min(a.number) + 1 FROM {live('a')} "
         f"AND NOT EXISTS (SELECT 1 FROM {live('k')} AND k.number = a.number + 1)) END, "
-        "s.confirmed FROM h, s"
+        "s.confirmed "
+        f"FROM {sql.table(Contract)} c "
+        f"JOIN {sql.table(Merchant)} m ON m.id = c.merchant_id "
+        f"JOIN {sql.table(Consumer)} u ON u.id = c.consumer_id "
+        f"JOIN {accounts} lo ON lo.code IN (%s, %s) "
+        f"JOIN {accounts} hi ON hi.code IN (%s, %s) AND hi.id > lo.id "
+        f"JOIN {head} h ON h.id = 1 CROSS JOIN s "
+        f"WHERE c.id = %s{sql.lock_clause('c', 'lo', 'hi', 'h')}"
     )
-    return query
 
 
-def _head_and_check_ins(
-    key: str, contract_pk: int, cursor: Any
-) -> tuple[int, bytes, bool, int, int]:
-    """The journal head (locked: the last lock a write takes) and, in the same query,
-    whether a check-in has this key, the lowest session number not in use by the
-    contract's live check-ins, and how many of them are confirmed: ``(size, last_hash,
-    key_used, number, confirmed)``. One row, however many sessions the contract has used."""
-    query = _head_sql(connection.vendor)
-    params = [contract_pk, key, contract_pk, contract_pk, contract_pk]
-    row = sql.fetchone_creating(cursor, query, params, ensure_head)
-    return int(row[0]), bytes(row[1]), bool(row[2]), int(row[3]), int(row[4])
+@dataclass
+class _CheckInState:
+    """What a check-in reads, under its locks: the contract (with its merchant and
+    consumer), its account and its merchant's receivable, the journal head, and the
+    contract's sessions."""
+
+    contract: Contract
+    account: Account
+    receivable: Account
+    size: int
+    last_hash: bytes
+    key_used: bool
+    number: int  # the lowest session number not in use by a live check-in
+    confirmed: int  # how many live check-ins are confirmed
+
+
+def _read_for_check_in(contract: Contract, key: str, cursor: Any) -> _CheckInState:
+    """Lock the contract, its two accounts (ascending id) and the journal head, and read
+    them with the key's use and the contract's sessions: one statement, one row.
+
+    On PostgreSQL a statement reads from the snapshot taken when it began, and a lock it
+    waited for returns the row as the holder committed it. So when a concurrent write
+    committed while this one waited (the head's size as locked differs from the size in
+    the snapshot: every write appends to the journal), the sessions and the key read may
+    be older than the locks; the statement then runs once more, under the locks it now
+    holds, which nothing can overtake. A missing account or journal head (a fresh
+    contract or database) is created and the statement run again.
+    """
+    codes = [f"contract:{contract.pk}:held", f"merchant:{contract.merchant_id}:receivable"]
+    pk = contract.pk
+    params = [pk, key, pk, pk, pk, *codes, *codes, pk]
+    query = _check_in_read_sql(connection.vendor)
+    tables = (Contract, Merchant, Consumer, Account, Account)
+    width = sum(len(model._meta.concrete_fields) for model in tables)
+    for _attempt in range(3):
+        cursor.execute(query, params)
+        row = cursor.fetchone()
+        if row is None:
+            _create_check_in_rows(contract)
+            continue
+        size, last_hash, seen, key_used, number, confirmed = row[width:]
+        if size != seen:  # a write committed while this one waited for its locks
+            count_retry("reread")
+            continue
+        locked, merchant, consumer, first, second = sql.read_models(row, *tables)
+        assert isinstance(locked, Contract)
+        assert isinstance(first, Account) and isinstance(second, Account)
+        locked.merchant = merchant  # type: ignore[assignment]
+        locked.consumer = consumer  # type: ignore[assignment]
+        accounts = {first.code: first, second.code: second}
+        return _CheckInState(
+            locked,
+            accounts[codes[0]],
+            accounts[codes[1]],
+            int(size),
+            bytes(last_hash),
+            bool(key_used),
+            int(number),
+            int(confirmed),
+        )
+    raise NotFoundError(
+        f"找不到也无法建立合同 {contract.number} 的账户。"
+        f"The accounts of contract {contract.number} cannot be found or created",
+        field="contract",
+        value=contract.pk,
+    )
+
+
+def _create_check_in_rows(contract: Contract) -> None:
+    """The rows a check-in locks and a fresh contract or database may not have yet: the
+    contract's account, its merchant's receivable, the journal head. A missing contract is
+    an error that names it."""
+    found = Contract.objects.filter(pk=contract.pk).select_related("merchant").first()
+    if found is None:
+        raise NotFoundError(
+            f"没有合同 {contract.number}。There is no contract {contract.number}",
+            field="contract",
+            value=contract.pk,
+        )
+    contract_account(found)
+    _receivable(found.merchant)
+    ensure_head()
 
 
 def _activation(contract: Contract, moment: datetime) -> dict[str, Any]:

@@ -402,3 +402,69 @@ def test_inside_an_outer_block_a_refused_signing_leaves_the_next_one_working(
     assert not Contract.objects.filter(key__in=["b2", "b4"]).exists()
     assert services.account_balances_check() == []
     assert services.verify_journal_chain() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_in_that_waited_for_its_locks_reads_its_sessions_again(
+    core_cast: dict[str, Any], pack: Any
+) -> None:
+    # PostgreSQL: the check-in's one read statement waits for the contract's lock while
+    # another check-in of the same contract commits. The locked rows come back as committed,
+    # but the sessions and the key come from the statement's older snapshot; the head's
+    # size tells the two apart and the statement runs again under its locks. Without that,
+    # the session number 1 would be taken twice and only the unique index (and a retry of
+    # the whole transaction) would catch it.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite writers take the database's write lock at BEGIN: no waiting read")
+    import threading
+    import time
+
+    from django.db import connections
+
+    from district.custody.ledger import retry_counts
+
+    alice = core_cast["alice"]
+    holding = threading.Event()
+    failures: list[BaseException] = []
+
+    def hold_the_contract() -> None:
+        try:
+            with transaction.atomic():
+                services.record_check_in(key="w1", contract=pack, by=alice, now=T0)
+                holding.set()
+                deadline = time.monotonic() + 20
+                with connection.cursor() as cursor:
+                    while time.monotonic() < deadline:  # until the other check-in waits
+                        cursor.execute(
+                            "SELECT count(*) FROM pg_stat_activity WHERE "
+                            "wait_event_type = 'Lock' AND datname = current_database()"
+                        )
+                        if cursor.fetchone()[0]:
+                            break
+                        time.sleep(0.01)
+        except BaseException as error:  # reported by the main thread
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    reads: list[str] = []
+
+    def count_reads(execute: Any, sql: Any, params: Any, many: Any, context: Any) -> Any:
+        reads.append(str(sql))
+        return execute(sql, params, many, context)
+
+    before_all = retry_counts()
+    before = before_all.get("reread", 0)
+    holder = threading.Thread(target=hold_the_contract)
+    holder.start()
+    assert holding.wait(20)
+    with connection.execute_wrapper(count_reads):
+        second = services.record_check_in(key="w2", contract=pack, by=alice, now=T0)
+    holder.join(20)
+    assert not failures
+    assert second.number == 2
+    # No transaction ran twice (no unique violation retried): the read ran again.
+    assert retry_counts() == {**before_all, "reread": before + 1}
+    assert len(reads) == 3  # the read, the read again, the write
+    assert services.account_balances_check() == []
+    assert services.verify_journal_chain() == []

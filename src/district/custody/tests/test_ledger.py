@@ -258,12 +258,25 @@ def test_tampering_in_the_table_is_found() -> None:
 
 
 def test_crashpoint_is_a_no_op_unless_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    kills: list[int] = []
+    monkeypatch.setattr("os.kill", lambda pid, signal: kills.append(pid))
     monkeypatch.delenv(ENVIRONMENT_VARIABLE, raising=False)
+    ledger.reset_crashpoints()
     ledger.crashpoint("commit.before")
     monkeypatch.setenv(ENVIRONMENT_VARIABLE, "commit.after")
+    ledger.crashpoint("commit.after")  # the variable as first read: unset
+    assert kills == []
+    ledger.reset_crashpoints()  # what a process that sets the variable calls
     ledger.crashpoint("commit.before")  # not named: still alive
+    assert kills == []
+    ledger.crashpoint("commit.after")
+    assert len(kills) == 1
     monkeypatch.setenv(ENVIRONMENT_VARIABLE, "random:0:1")
+    ledger.reset_crashpoints()
     ledger.crashpoint("commit.before")
+    assert len(kills) == 1
+    monkeypatch.delenv(ENVIRONMENT_VARIABLE)
+    ledger.reset_crashpoints()
 
 
 def test_retry_classification() -> None:
