@@ -163,8 +163,7 @@ def test_the_last_session_completes_the_contract(core_cast: dict[str, Any]) -> N
 
 
 def test_a_check_in_creates_a_missing_receivable(core_cast: dict[str, Any]) -> None:
-    # The first query then finds one account of two: the receivable is created and both
-    # are locked again.
+    # The read then finds no row: the receivable is created and the read runs again.
     membership = _sign(
         core_cast, "member", product_type="membership", price_fen=100_000, term_months=12
     )
@@ -181,6 +180,21 @@ def test_a_check_in_creates_a_missing_receivable(core_cast: dict[str, Any]) -> N
     assert used.transfer is not None
     assert used.transfer.credit_account.code == code
     assert services.account_balances_check() == []
+
+
+def test_a_check_in_of_a_missing_contract_is_not_found(
+    core_cast: dict[str, Any], pack: Any
+) -> None:
+    gone = Contract(pk=10**6, merchant=core_cast["gym"])
+    with pytest.raises(NotFoundError) as caught:
+        services.record_check_in(key="gone-1", contract=gone, by=core_cast["alice"], now=T0)
+    assert caught.value.field == "contract"
+    assert "CT-1000000" in str(caught.value)
+    assert not CheckIn.objects.filter(key="gone-1").exists()
+    assert not Account.objects.filter(code=f"contract:{10**6}:held").exists()
+    # The connection and the real contract go on working.
+    used = services.record_check_in(key="gone-2", contract=pack, by=core_cast["alice"], now=T0)
+    assert used.number == 1
 
 
 def test_the_session_filling_the_last_gap_completes_the_contract(
