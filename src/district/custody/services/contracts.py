@@ -926,6 +926,8 @@ def _read_for_check_in(contract: Contract, key: str, cursor: Any) -> _CheckInSta
             int(number),
             int(confirmed),
         )
+    if row is not None:  # cannot happen: under its locks no write can move the head
+        raise RuntimeError(f"the journal head moved under a check-in's lock ({contract.number})")
     raise NotFoundError(
         f"找不到也无法建立合同 {contract.number} 的账户。"
         f"The accounts of contract {contract.number} cannot be found or created",
