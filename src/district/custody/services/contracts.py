@@ -841,7 +841,9 @@ def _check_in_read_sql(vendor: str) -> str:
     # maximum. Only after a disputed session leaves a gap is the gap searched, through the
     # unique index on (contract, number) of live check-ins. ``lo`` and ``hi`` are the two
     # accounts in ascending id order: the locks go contract, accounts, head (the order
-    # every write takes them in), in the order of the ``OF`` list, for the one row.
+    # every write takes them in), in the order of the ``OF`` list, for the one row. The
+    # head's size comes twice: ``h.size`` as locked, the subquery's as in this statement's
+    # snapshot (see :func:`_read_for_check_in`).
     return (
         "WITH s AS (SELECT count(*) AS n, COALESCE(max(k.number), 0) AS top, "
         f"COALESCE(sum(CASE WHEN k.status = '{CheckIn.Status.CONFIRMED}' THEN 1 ELSE 0 END), 0) "
