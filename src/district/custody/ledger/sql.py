@@ -165,18 +165,15 @@ def _attnames(model: type[models.Model]) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields]
 
 
-def read_models(
-    row: Sequence[Any], *models_: type[models.Model], skip: int = 0
-) -> list[models.Model]:
-    """Split one row of ``columns(A, …), columns(B, …), …`` into instances of A, B, …;
-    ``skip`` leaves out the first ``skip`` models (already read from another row)."""
+def read_models(row: Sequence[Any], *models_: type[models.Model]) -> list[models.Model]:
+    """Split one row of ``columns(A, …), columns(B, …), …`` into instances of A, B, …; any
+    values after the models' columns are left to the caller."""
     db = connections[DEFAULT_DB_ALIAS]
     instances = []
     start = 0
-    for position, model in enumerate(models_):
+    for model in models_:
         width = len(model._meta.concrete_fields)
-        if position >= skip:
-            instances.append(read_model(model, row[start : start + width], db))
+        instances.append(read_model(model, row[start : start + width], db))
         start += width
     return instances
 
