@@ -257,6 +257,25 @@ def test_receipts_list_and_download(cast: dict[str, Any]) -> None:
 
 
 @pytest.mark.django_db
+def test_the_receipts_table_shows_what_each_entry_moved(cast: dict[str, Any]) -> None:
+    # A consumer's check-in releases its session's money at once: its receipt shows it. A
+    # merchant's entry releases nothing until confirmed; the confirmation's own entry shows
+    # the money.
+    from district.custody import ledger
+
+    contract = cast["contract_a"]
+    mine = services.record_check_in(key="rc1", contract=contract, by=cast["alice"])
+    staff = services.record_check_in(key="rc2", contract=contract, by=cast["m1staff"])
+    services.confirm_check_in(check_in=staff, by=cast["alice"])
+    ledger.sign_tree_head()
+    rows = as_user(cast["alice"]).get(url("contract", contract.pk)).context["receipts"]
+    # After the signing's entry: the deposit, the two check-ins, the confirmation.
+    moved = [row["amount_fen"] for row in rows]
+    assert moved[1:] == [contract.price_fen, mine.release_fen, None, staff.release_fen]
+    assert mine.release_fen > 0 and staff.release_fen > 0
+
+
+@pytest.mark.django_db
 def test_buying_within_the_limits_and_refusal_citing_the_rule(cast: dict[str, Any]) -> None:
     alice = as_user(cast["alice"])
     page = alice.get(url("buy"))

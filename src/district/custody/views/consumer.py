@@ -3,6 +3,7 @@ the cooling-off refund and buying a product. Views are thin: parse, check, call,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -42,17 +43,27 @@ def _receipt_rows(contract: Contract) -> list[dict[str, Any]]:
     """Each receipt with what its journal entry says, for the table."""
     rows = []
     for receipt in services.receipts_for(contract):
-        event = parse_entry(receipt.entry).event
+        entry = parse_entry(receipt.entry)
+        event = entry.event
         rows.append(
             {
                 "leaf_index": receipt.leaf_index,
                 "event": EVENT_LABELS.get(str(event.get("type", "")), event.get("type", "")),
-                "amount_fen": event.get("amount_fen"),
-                "recorded_at": parse_entry(receipt.entry).recorded_datetime,
+                "amount_fen": _moved_fen(event),
+                "recorded_at": entry.recorded_datetime,
                 "tree_size": receipt.tree_head.tree_size,
             }
         )
     return rows
+
+
+def _moved_fen(event: Mapping[str, Any]) -> int | None:
+    """The money a journal event moved: its amount; for a check-in, the session's release
+    when it was released at once (a merchant's entry releases later, in its own event)."""
+    if event.get("type") == "check_in":
+        released = event.get("status") == CheckIn.Status.CONFIRMED
+        return event.get("release_fen") if released and event.get("release_fen") else None
+    return event.get("amount_fen")
 
 
 def cooling_off(contract: Contract, now: Any = None) -> money.CoolingOffDecision:
